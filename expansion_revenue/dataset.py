@@ -1,0 +1,411 @@
+"""The dataset: one validated, indexed, immutable collection of a business's records.
+
+Building a :class:`Dataset` validates every record and then the references between them, and
+raises one :class:`~expansion_revenue.errors.InvalidDataError` that lists **every** problem, each
+with its record kind, id and field, the way a compiler lists every error in a file.
+
+Checks: each record is valid on its own; ids are unique per kind (line ids across the whole
+dataset); every ``parent_id``, ``product_id``, ``customer_id`` and ``plan_id`` resolves; no parent
+chain loops; a line's price is in its contract's currency.
+
+>>> ds = Dataset(
+...     customers=[{"id": "acme", "name": "Acme"}],
+...     products=[{"id": "crm", "name": "CRM", "kind": "core"}],
+...     plans=[{"id": "crm-pro", "product_id": "crm", "name": "Pro", "tier": 2,
+...             "price": {"amount": "50", "currency": "USD"}, "interval": "month"}],
+...     contracts=[{"id": "k1", "customer_id": "acme", "currency": "USD",
+...                 "lines": [{"id": "l1", "plan_id": "crm-pro", "quantity": 4, "start": "2024-01-01"}]}],
+... )
+>>> ds.plan("crm-pro").tier, len(ds.lines)
+(2, 1)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from expansion_revenue.errors import DataProblem, InvalidDataError
+from expansion_revenue.models import Contract, ContractLine, Customer, Plan, Product
+
+__all__ = ["Dataset", "LineRef", "problems_from_validation_error"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LineRef:
+    """A contract line with the records it belongs to, resolved once by the dataset.
+
+    Attributes:
+        line: the contract line.
+        contract: the contract holding it.
+        customer: the contract's customer.
+        plan: the line's plan.
+        product: the plan's product.
+    """
+
+    line: ContractLine
+    contract: Contract
+    customer: Customer
+    plan: Plan
+    product: Product
+
+
+def problems_from_validation_error(
+    error: ValidationError, kind: str, record_id: str, source: str | None = None,
+    field_prefix: str = "",
+) -> list[DataProblem]:
+    """Turn a pydantic ``ValidationError`` into :class:`DataProblem` rows for one record.
+
+    >>> from expansion_revenue import Customer
+    >>> try:
+    ...     Customer(id="c1", name="")
+    ... except ValidationError as e:
+    ...     print(problems_from_validation_error(e, "customer", "c1")[0])
+    customer 'c1', field 'name': String should have at least 1 character
+    """
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"])
+        field = f"{field_prefix}{loc}" if loc else (field_prefix.rstrip(".") or None)
+        problems.append(DataProblem(kind, record_id, field, item["msg"], item["type"], source))
+    return problems
+
+
+def _record_id(raw: object, index: int) -> str:
+    if isinstance(raw, BaseModel):
+        return str(getattr(raw, "id", f"#{index}"))
+    if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) and raw.get("id"):
+        return str(raw["id"])
+    return f"#{index + 1}"
+
+
+class Dataset:
+    """Customers, products, plans and contracts, validated together and indexed by id.
+
+    Accepts model instances or plain dicts (as from JSON). Immutable: every attribute is a
+    tuple or a read-only view; to change the data, build a new dataset.
+
+    Args:
+        customers: customer records.
+        products: product records.
+        plans: plan records.
+        contracts: contract records with their lines.
+
+    Raises:
+        InvalidDataError: listing every problem found, each with kind, id and field.
+
+    >>> Dataset(customers=[{"id": "a", "name": "A", "parent_id": "b"}])
+    Traceback (most recent call last):
+    ...
+    expansion_revenue.errors.InvalidDataError: 1 problem in the data:
+      - customer 'a', field 'parent_id': unknown customer 'b'
+    """
+
+    __slots__ = (
+        "_contracts",
+        "_customers",
+        "_lines",
+        "_plans",
+        "_products",
+        "contracts",
+        "customers",
+        "lines",
+        "plans",
+        "products",
+    )
+
+    customers: tuple[Customer, ...]
+    products: tuple[Product, ...]
+    plans: tuple[Plan, ...]
+    contracts: tuple[Contract, ...]
+    lines: tuple[LineRef, ...]
+    _customers: dict[str, Customer]
+    _products: dict[str, Product]
+    _plans: dict[str, Plan]
+    _contracts: dict[str, Contract]
+    _lines: dict[str, LineRef]
+
+    def __init__(
+        self,
+        customers: Iterable[Customer | Mapping[str, Any]] = (),
+        products: Iterable[Product | Mapping[str, Any]] = (),
+        plans: Iterable[Plan | Mapping[str, Any]] = (),
+        contracts: Iterable[Contract | Mapping[str, Any]] = (),
+    ) -> None:
+        problems: list[DataProblem] = []
+        set_ = object.__setattr__
+        set_(self, "customers", _validate_all(Customer, customers, "customer", problems))
+        set_(self, "products", _validate_all(Product, products, "product", problems))
+        set_(self, "plans", _validate_all(Plan, plans, "plan", problems))
+        set_(self, "contracts", _validate_all(Contract, contracts, "contract", problems))
+        set_(self, "_customers", _index(self.customers, "customer", problems))
+        set_(self, "_products", _index(self.products, "product", problems))
+        set_(self, "_plans", _index(self.plans, "plan", problems))
+        set_(self, "_contracts", _index(self.contracts, "contract", problems))
+        problems += _check_customers(self.customers, self._customers)
+        for plan in self.plans:
+            if plan.product_id not in self._products:
+                problems.append(DataProblem("plan", plan.id, "product_id",
+                                            f"unknown product '{plan.product_id}'",
+                                            "unknown_reference"))
+        lines, line_index = _check_contracts(self, problems)
+        if problems:
+            raise InvalidDataError(problems)
+        set_(self, "lines", lines)
+        set_(self, "_lines", line_index)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Dataset is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Dataset is immutable; cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return (f"Dataset({len(self.customers)} customers, {len(self.products)} products, "
+                f"{len(self.plans)} plans, {len(self.contracts)} contracts, "
+                f"{len(self.lines)} lines)")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return (self.customers, self.products, self.plans, self.contracts) == (
+            other.customers, other.products, other.plans, other.contracts)
+
+    def __hash__(self) -> int:
+        return hash((self.customers, self.products, self.plans, self.contracts))
+
+    # -- look-ups -------------------------------------------------------------------------
+    def customer(self, customer_id: str) -> Customer:
+        """The customer with this id (``KeyError`` if none).
+
+        >>> Dataset(customers=[{"id": "a", "name": "A"}]).customer("a").name
+        'A'
+        """
+        return self._customers[customer_id]
+
+    def product(self, product_id: str) -> Product:
+        """The product with this id (``KeyError`` if none).
+
+        >>> Dataset(products=[{"id": "p", "name": "P"}]).product("p").kind.value
+        'core'
+        """
+        return self._products[product_id]
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with this id (``KeyError`` if none).
+
+        >>> Dataset().plans
+        ()
+        """
+        return self._plans[plan_id]
+
+    def contract(self, contract_id: str) -> Contract:
+        """The contract with this id (``KeyError`` if none).
+
+        >>> Dataset().contracts
+        ()
+        """
+        return self._contracts[contract_id]
+
+    def line(self, line_id: str) -> LineRef:
+        """The contract line with this id, with its contract, customer, plan and product.
+
+        >>> Dataset().lines
+        ()
+        """
+        return self._lines[line_id]
+
+    def parent_chain(self, customer_id: str) -> tuple[str, ...]:
+        """The customer's ancestors, nearest first (empty for a top-level customer).
+
+        >>> ds = Dataset(customers=[{"id": "g", "name": "G"}, {"id": "p", "name": "P", "parent_id": "g"},
+        ...                         {"id": "c", "name": "C", "parent_id": "p"}])
+        >>> ds.parent_chain("c")
+        ('p', 'g')
+        """
+        chain: list[str] = []
+        parent = self.customer(customer_id).parent_id
+        while parent is not None:
+            chain.append(parent)
+            parent = self.customer(parent).parent_id
+        return tuple(chain)
+
+    def currencies(self) -> frozenset[str]:
+        """Every contract currency in the data.
+
+        >>> Dataset().currencies()
+        frozenset()
+        """
+        return frozenset(c.currency for c in self.contracts)
+
+    def __iter__(self) -> Iterator[LineRef]:
+        return iter(self.lines)
+
+    # -- serialization --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        """The dataset as JSON-ready records (Decimals as strings, dates ISO).
+
+        >>> Dataset(customers=[{"id": "a", "name": "A"}]).to_dict()["customers"][0]["id"]
+        'a'
+        """
+        return {
+            "customers": [c.model_dump(mode="json") for c in self.customers],
+            "products": [p.model_dump(mode="json") for p in self.products],
+            "plans": [p.model_dump(mode="json") for p in self.plans],
+            "contracts": [c.model_dump(mode="json") for c in self.contracts],
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Serialize to JSON; :meth:`from_json` gives back an equal dataset.
+
+        >>> ds = Dataset(customers=[{"id": "a", "name": "A"}])
+        >>> Dataset.from_json(ds.to_json()) == ds
+        True
+        """
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Dataset:
+        """Build a dataset from the JSON written by :meth:`to_json`.
+
+        >>> Dataset.from_json('{"customers": []}')
+        Dataset(0 customers, 0 products, 0 plans, 0 contracts, 0 lines)
+        """
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise InvalidDataError([DataProblem("dataset", "json", None,
+                                                "expected a JSON object with record lists",
+                                                "json_shape")])
+        unknown = set(data) - {"customers", "products", "plans", "contracts"}
+        if unknown:
+            raise InvalidDataError([DataProblem("dataset", "json", key, "unknown key",
+                                                "extra_forbidden") for key in sorted(unknown)])
+        return cls(**{key: _as_list(key, value) for key, value in data.items()})
+
+
+def _as_list(key: str, value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidDataError([DataProblem("dataset", "json", key, "expected a list of records",
+                                            "json_shape")])
+    return value
+
+
+def _validate_all(
+    model: type[M], records: Iterable[M | Mapping[str, Any]], kind: str,
+    problems: list[DataProblem],
+) -> tuple[M, ...]:
+    valid: list[M] = []
+    for index, raw in enumerate(records):
+        if isinstance(raw, model):
+            valid.append(raw)
+            continue
+        try:
+            valid.append(model.model_validate(raw))
+        except ValidationError as exc:
+            problems += _located(problems_from_validation_error(exc, kind, _record_id(raw, index)),
+                                 raw)
+    return tuple(valid)
+
+
+def _located(problems: list[DataProblem], raw: object) -> list[DataProblem]:
+    """Re-address a contract's ``lines.N.field`` problems to the line they are about."""
+    out = []
+    for problem in problems:
+        parts = (problem.field or "").split(".")
+        if problem.kind == "contract" and len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit():
+            lines = raw.get("lines") if isinstance(raw, Mapping) else None
+            line_id = f"#{int(parts[1]) + 1}"
+            if isinstance(lines, (list, tuple)) and int(parts[1]) < len(lines):
+                line_id = _record_id(lines[int(parts[1])], int(parts[1]))
+            out.append(DataProblem("line", line_id, ".".join(parts[2:]) or None,
+                                   f"{problem.message} (contract '{problem.record_id}')",
+                                   problem.code, problem.source))
+        else:
+            out.append(problem)
+    return out
+
+
+def _index(records: tuple[Any, ...], kind: str, problems: list[DataProblem]) -> dict[str, Any]:
+    index: dict[str, Any] = {}
+    for record in records:
+        if record.id in index:
+            problems.append(DataProblem(kind, record.id, "id", f"duplicate {kind} id",
+                                        "duplicate_id"))
+        else:
+            index[record.id] = record
+    return index
+
+
+def _check_customers(customers: tuple[Customer, ...], index: dict[str, Customer]) -> list[DataProblem]:
+    problems = []
+    for customer in customers:
+        if customer.parent_id is not None and customer.parent_id not in index:
+            problems.append(DataProblem("customer", customer.id, "parent_id",
+                                        f"unknown customer '{customer.parent_id}'",
+                                        "unknown_reference"))
+    # A chain loops when walking parents comes back to a customer already on the path.
+    state: dict[str, int] = {}  # 1: on the current path, 2: known to end at a root
+    for customer in customers:
+        path: list[str] = []
+        current: str | None = customer.id
+        while current is not None and current in index and state.get(current) != 2:
+            if state.get(current) == 1:
+                cycle = [*path[path.index(current):], current]
+                problems.append(DataProblem("customer", current, "parent_id",
+                                            "parent chain loops: " + " -> ".join(cycle),
+                                            "cyclic_hierarchy"))
+                break
+            state[current] = 1
+            path.append(current)
+            current = index[current].parent_id
+        for seen in path:
+            state[seen] = 2
+    return problems
+
+
+def _check_contracts(
+    dataset: Dataset, problems: list[DataProblem]
+) -> tuple[tuple[LineRef, ...], dict[str, LineRef]]:
+    lines: list[LineRef] = []
+    line_index: dict[str, LineRef] = {}
+    customers: dict[str, Customer] = dataset._customers
+    plans: dict[str, Plan] = dataset._plans
+    products: dict[str, Product] = dataset._products
+    for contract in dataset.contracts:
+        customer = customers.get(contract.customer_id)
+        if customer is None:
+            problems.append(DataProblem("contract", contract.id, "customer_id",
+                                        f"unknown customer '{contract.customer_id}'",
+                                        "unknown_reference"))
+        for line in contract.lines:
+            if line.id in line_index:
+                problems.append(DataProblem("line", line.id, "id", "duplicate line id",
+                                            "duplicate_id"))
+                continue
+            plan = plans.get(line.plan_id)
+            if plan is None:
+                problems.append(DataProblem("line", line.id, "plan_id",
+                                            f"unknown plan '{line.plan_id}'",
+                                            "unknown_reference"))
+                continue
+            price_currency = (line.unit_price or plan.price).currency
+            if price_currency != contract.currency:
+                field = "unit_price" if line.unit_price is not None else "plan_id"
+                problems.append(DataProblem(
+                    "line", line.id, field,
+                    f"price currency {price_currency} differs from contract "
+                    f"'{contract.id}' currency {contract.currency}", "currency_mismatch"))
+                continue
+            product = products.get(plan.product_id)
+            if customer is None or product is None:
+                continue
+            ref = LineRef(line, contract, customer, plan, product)
+            line_index[line.id] = ref
+            lines.append(ref)
+    return tuple(lines), line_index

@@ -1,0 +1,126 @@
+"""The MRR snapshot: revenue at one instant, per line, customer, entity, product and plan."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
+
+from expansion_revenue.frozen import FrozenMap
+from expansion_revenue.money import EXACT, Amount, Currency
+from expansion_revenue.policy import Policy
+
+__all__ = ["LineMrr", "MrrSnapshot", "exact_sum"]
+
+
+def exact_sum(values: object) -> Decimal:
+    """Sum Decimals exactly (raises rather than round).
+
+    >>> exact_sum([Decimal("0.1"), Decimal("0.2")])
+    Decimal('0.3')
+    """
+    total = Decimal(0)
+    for value in values:  # type: ignore[attr-defined]
+        total = EXACT.add(total, value)
+    return total
+
+
+class LineMrr(BaseModel):
+    """One active contract line's MRR at the snapshot date.
+
+    Attributes:
+        line_id: the contract line.
+        contract_id: its contract.
+        customer_id: its customer.
+        entity_id: the entity it counts under at the policy's level.
+        product_id: the product sold.
+        plan_id: the plan sold.
+        currency: the contract currency.
+        mrr_local: MRR in the contract currency.
+        rate: FX rate into the reporting currency (1 when the same).
+        mrr: MRR in the reporting currency, ``mrr_local x rate`` (exact).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_id: str
+    contract_id: str
+    customer_id: str
+    entity_id: str
+    product_id: str
+    plan_id: str
+    currency: Currency
+    mrr_local: Amount
+    rate: Amount
+    mrr: Amount
+
+
+class MrrSnapshot(BaseModel):
+    """MRR at one date, in one currency, with every active line behind it.
+
+    Lines that are active but contribute zero (free plans, full discounts) are listed too:
+    nothing is dropped. The totals are exact sums of the line figures and checked on construction.
+
+    Attributes:
+        at: the snapshot date.
+        currency: the reporting currency.
+        policy: the policy it was computed under.
+        total: total MRR.
+        lines: every active line, in dataset order.
+
+    >>> from expansion_revenue import mrr_snapshot, load_example
+    >>> snap = mrr_snapshot(load_example(), "2024-06-30")
+    >>> snap.total == sum(snap.by_customer.values())
+    True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: datetime.date
+    currency: Currency
+    policy: Policy
+    total: Amount
+    lines: tuple[LineMrr, ...]
+
+    @model_validator(mode="after")
+    def _sums(self) -> MrrSnapshot:
+        if exact_sum(line.mrr for line in self.lines) != self.total:
+            raise PydanticCustomError("snapshot_sum", "total {total} is not the sum of its lines",
+                                      {"total": str(self.total)})
+        return self
+
+    def _by(self, key: str) -> FrozenMap[str, Decimal]:
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for line in self.lines:
+            ident = getattr(line, key)
+            sums[ident] = EXACT.add(sums[ident], line.mrr)
+        return FrozenMap(dict(sorted(sums.items())))
+
+    @cached_property
+    def by_customer(self) -> FrozenMap[str, Decimal]:
+        """MRR per customer with an active line (sorted by id)."""
+        return self._by("customer_id")
+
+    @cached_property
+    def by_entity(self) -> FrozenMap[str, Decimal]:
+        """MRR per entity at the policy's level (sorted by id)."""
+        return self._by("entity_id")
+
+    @cached_property
+    def by_product(self) -> FrozenMap[str, Decimal]:
+        """MRR per product (sorted by id)."""
+        return self._by("product_id")
+
+    @cached_property
+    def by_plan(self) -> FrozenMap[str, Decimal]:
+        """MRR per plan (sorted by id)."""
+        return self._by("plan_id")
+
+    @property
+    def arr(self) -> Decimal:
+        """Annual recurring revenue: 12 x MRR (exact)."""
+        return EXACT.multiply(self.total, Decimal(12))
