@@ -18,6 +18,7 @@ Decimal('500')
 """
 
 from expansion_revenue.dataset import Dataset, LineRef
+from expansion_revenue.engine.bridge import bridge_series, revenue_bridge
 from expansion_revenue.engine.mrr import mrr_snapshot
 from expansion_revenue.errors import (
     CurrencyMismatchError,
@@ -43,11 +44,24 @@ from expansion_revenue.models import (
 )
 from expansion_revenue.money import Money
 from expansion_revenue.policy import Policy
-from expansion_revenue.results import LineMrr, MrrSnapshot
+from expansion_revenue.results import (
+    Bridge,
+    BridgeSeries,
+    LineMrr,
+    Movement,
+    MovementKind,
+    MrrSnapshot,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bridge",
+    "BridgeSeries",
+    "Movement",
+    "MovementKind",
+    "bridge_series",
+    "revenue_bridge",
     "Contract",
     "ContractLine",
     "CurrencyMismatchError",

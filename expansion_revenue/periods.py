@@ -21,6 +21,8 @@ from expansion_revenue.errors import InvalidPeriodError
 
 __all__ = [
     "Frequency",
+    "resolve_period",
+    "series_boundaries",
     "as_day",
     "check_period",
     "month_end",
@@ -127,5 +129,69 @@ def period_boundaries(
             if at_month_end:
                 nxt = month_end(nxt)
         out.append(min(nxt, end))
+        step += 1
+    return tuple(out)
+
+
+def _month_text(value: object) -> tuple[int, int] | None:
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            month = int(text[5:])
+            if 1 <= month <= 12:
+                return int(text[:4]), month
+    return None
+
+
+def resolve_period(
+    start: datetime.date | str, end: datetime.date | str, convention: Literal["end", "start"]
+) -> tuple[datetime.date, datetime.date]:
+    """The snapshot dates that open and close a period given as dates or ``YYYY-MM`` months.
+
+    A month as ``start`` means the period begins with that month: it opens on the previous
+    month's snapshot day. A month as ``end`` closes on that month's snapshot day. So
+    ``("2024-01", "2024-03")`` is the first quarter of 2024 under either convention.
+
+    >>> resolve_period("2024-01", "2024-03", "end")
+    (datetime.date(2023, 12, 31), datetime.date(2024, 3, 31))
+    >>> resolve_period("2024-01", "2024-03", "start")
+    (datetime.date(2024, 1, 1), datetime.date(2024, 4, 1))
+    """
+    first_month, last_month = _month_text(start), _month_text(end)
+    if first_month is not None:
+        opening = datetime.date(*first_month, 1) - relativedelta(months=1)
+        start = month_snapshot_day(opening, convention)
+        if convention == "start":
+            start = datetime.date(*first_month, 1)
+    if last_month is not None:
+        closing = datetime.date(*last_month, 1)
+        end = month_snapshot_day(closing, convention)
+        if convention == "start":
+            end = closing + relativedelta(months=1)
+    return check_period(start, end)
+
+
+def series_boundaries(
+    start: datetime.date | str,
+    end: datetime.date | str,
+    freq: Frequency,
+    convention: Literal["end", "start"],
+) -> tuple[datetime.date, ...]:
+    """Boundaries of consecutive periods from ``start`` to ``end`` (dates or ``YYYY-MM``).
+
+    Month, quarter and year steps land on the policy's month snapshot day (the last or the first
+    day of a month); day and week steps count from ``start``.
+
+    >>> [str(d) for d in series_boundaries("2024-01", "2024-03", "month", "end")]
+    ['2023-12-31', '2024-01-31', '2024-02-29', '2024-03-31']
+    """
+    first, last = resolve_period(start, end, convention)
+    if freq not in _MONTHS:
+        return period_boundaries(first, last, freq)
+    out = [first]
+    step = 1
+    while out[-1] < last:
+        nxt = month_snapshot_day(first + relativedelta(months=_MONTHS[freq] * step), convention)
+        out.append(min(max(nxt, out[-1] + datetime.timedelta(days=1)), last))
         step += 1
     return tuple(out)

@@ -1,0 +1,250 @@
+"""Revenue bridges: starting MRR, signed movements, ending MRR, and the ledger behind them.
+
+A :class:`Bridge` checks itself on construction: ``starting_mrr + new + reactivation + expansion +
+contraction + churn + fx == ending_mrr`` with ``==`` on Decimals, and every component equals the
+sum of its ledger rows. A bridge that does not sum cannot exist. A :class:`BridgeSeries` also
+checks that its bridges chain: each ending MRR is the next starting MRR.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from enum import Enum
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
+
+from expansion_revenue.frozen import FrozenMap
+from expansion_revenue.money import EXACT, Amount, Currency
+from expansion_revenue.policy import Policy
+from expansion_revenue.results.snapshot import exact_sum
+
+__all__ = ["COMPONENTS", "Bridge", "BridgeMethod", "BridgeSeries", "Movement", "MovementKind"]
+
+
+class MovementKind(str, Enum):
+    """What a ledger row is: one of the bridge's movement lines."""
+
+    NEW = "new"
+    REACTIVATION = "reactivation"
+    EXPANSION = "expansion"
+    CONTRACTION = "contraction"
+    CHURN = "churn"
+    FX = "fx"
+
+
+#: The bridge's movement components, in display order.
+COMPONENTS: tuple[str, ...] = tuple(kind.value for kind in MovementKind)
+
+#: How movements are measured: endpoint comparison or every change as it happens.
+BridgeMethod = Literal["snapshot", "events"]
+
+
+class Movement(BaseModel):
+    """One ledger row: an entity's movement of one kind, with the lines behind it.
+
+    For every kind but ``fx``, ``amount == cur_mrr - prev_mrr``: the entity's MRR before and after
+    the movement, both valued at the same FX rates. An ``fx`` row's ``amount`` is the entity's
+    currency effect over the period; its ``prev_mrr`` and ``cur_mrr`` are the entity's MRR at the
+    period's start and end (at their own dates' rates).
+
+    Attributes:
+        entity_id: the entity (customer, parent, segment ...) at the policy's level.
+        kind: new, reactivation, expansion, contraction, churn or fx.
+        amount: signed amount in the reporting currency (contraction and churn are negative).
+        prev_mrr: MRR before.
+        cur_mrr: MRR after.
+        on: the day the change happened (events method), or ``None`` (snapshot method).
+        line_ids: the contract lines whose MRR changed in this movement.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entity_id: str
+    kind: MovementKind
+    amount: Amount
+    prev_mrr: Amount
+    cur_mrr: Amount
+    on: datetime.date | None = None
+    line_ids: tuple[str, ...] = ()
+
+
+class Bridge(BaseModel):
+    """How MRR moved from ``start`` to ``end``: the revenue bridge (MRR waterfall) of a period.
+
+    The period is ``(start, end]``: ``starting_mrr`` is the snapshot on ``start`` and
+    ``ending_mrr`` the snapshot on ``end``. Movements are signed.
+
+    Attributes:
+        start: the period's opening date (exclusive).
+        end: the period's closing date (inclusive).
+        currency: the reporting currency.
+        method: ``snapshot`` or ``events``.
+        policy: the conventions used.
+        periods: how many consecutive periods this bridge adds up (1 for a direct bridge).
+        starting_mrr: MRR on ``start``.
+        new: MRR from entities that never paid before (positive).
+        reactivation: MRR from entities returning after churn (positive).
+        expansion: growth of continuing entities (positive).
+        contraction: shrinkage of continuing entities (negative).
+        churn: MRR lost from entities going to zero (negative).
+        fx: the change due to exchange rates alone.
+        ending_mrr: MRR on ``end``.
+        ledger: every entity's movements, so each figure can be drilled into.
+
+    >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+    >>> b = revenue_bridge(load_example(), "2024-01-31", "2024-12-31", fx=load_example_fx())
+    >>> b.starting_mrr + b.net_change == b.ending_mrr
+    True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: datetime.date
+    end: datetime.date
+    currency: Currency
+    method: BridgeMethod
+    policy: Policy
+    periods: int = 1
+    starting_mrr: Amount
+    new: Amount
+    reactivation: Amount
+    expansion: Amount
+    contraction: Amount
+    churn: Amount
+    fx: Amount
+    ending_mrr: Amount
+    ledger: tuple[Movement, ...]
+
+    @model_validator(mode="after")
+    def _identity(self) -> Bridge:
+        if self.start > self.end:
+            raise PydanticCustomError("bridge_period", "start {start} is after end {end}",
+                                      {"start": str(self.start), "end": str(self.end)})
+        signs = {"new": 1, "reactivation": 1, "expansion": 1, "contraction": -1, "churn": -1}
+        for name, sign in signs.items():
+            value: Decimal = getattr(self, name)
+            if value * sign < 0:
+                raise PydanticCustomError("bridge_sign", "{name} has the wrong sign: {value}",
+                                          {"name": name, "value": str(value)})
+        if EXACT.add(self.starting_mrr, self.net_change) != self.ending_mrr:
+            raise PydanticCustomError(
+                "bridge_sum",
+                "starting {start} + movements {net} != ending {end}",
+                {"start": str(self.starting_mrr), "net": str(self.net_change),
+                 "end": str(self.ending_mrr)},
+            )
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for row in self.ledger:
+            sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
+        for name in COMPONENTS:
+            if sums[name] != getattr(self, name):
+                raise PydanticCustomError(
+                    "bridge_ledger", "{name} {value} is not the sum of its ledger rows ({rows})",
+                    {"name": name, "value": str(getattr(self, name)), "rows": str(sums[name])},
+                )
+        return self
+
+    @property
+    def components(self) -> FrozenMap[str, Decimal]:
+        """The movement components by name, in display order.
+
+        >>> list(Bridge.empty_example().components)
+        ['new', 'reactivation', 'expansion', 'contraction', 'churn', 'fx']
+        """
+        return FrozenMap({name: getattr(self, name) for name in COMPONENTS})
+
+    @property
+    def net_change(self) -> Decimal:
+        """The sum of all movements: ``ending_mrr - starting_mrr``."""
+        return exact_sum(getattr(self, name) for name in COMPONENTS)
+
+    @property
+    def gross_expansion(self) -> Decimal:
+        """New + reactivation + expansion: all MRR gained."""
+        return exact_sum((self.new, self.reactivation, self.expansion))
+
+    @property
+    def gross_loss(self) -> Decimal:
+        """Contraction + churn: all MRR lost (negative)."""
+        return EXACT.add(self.contraction, self.churn)
+
+    @cached_property
+    def by_entity(self) -> FrozenMap[str, tuple[Movement, ...]]:
+        """The ledger grouped by entity (entities in order of first appearance)."""
+        groups: dict[str, list[Movement]] = defaultdict(list)
+        for row in self.ledger:
+            groups[row.entity_id].append(row)
+        return FrozenMap({key: tuple(rows) for key, rows in groups.items()})
+
+    def movements(self, kind: MovementKind | str) -> tuple[Movement, ...]:
+        """The ledger rows of one kind.
+
+        >>> Bridge.empty_example().movements("churn")
+        ()
+        """
+        wanted = MovementKind(kind)
+        return tuple(row for row in self.ledger if row.kind is wanted)
+
+    @classmethod
+    def empty_example(cls) -> Bridge:
+        """A bridge with no movements (for documentation and tests of presentation code).
+
+        >>> Bridge.empty_example().ending_mrr
+        Decimal('0')
+        """
+        day = datetime.date(2024, 1, 31)
+        zero = Decimal(0)
+        return cls(start=day, end=day, currency="USD", method="snapshot", policy=Policy(),
+                   starting_mrr=zero, new=zero, reactivation=zero, expansion=zero,
+                   contraction=zero, churn=zero, fx=zero, ending_mrr=zero, ledger=())
+
+
+class BridgeSeries(BaseModel):
+    """Consecutive bridges (monthly, quarterly ...), each ending where the next starts.
+
+    Attributes:
+        bridges: the bridges in date order.
+
+    >>> from expansion_revenue import load_example, load_example_fx, bridge_series
+    >>> s = bridge_series(load_example(), "2024-01", "2024-12", fx=load_example_fx())
+    >>> len(s.bridges), s.summary.ending_mrr == s.bridges[-1].ending_mrr
+    (12, True)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bridges: tuple[Bridge, ...]
+
+    @model_validator(mode="after")
+    def _chain(self) -> BridgeSeries:
+        for before, after in zip(self.bridges, self.bridges[1:]):
+            if before.end != after.start or before.ending_mrr != after.starting_mrr:
+                raise PydanticCustomError(
+                    "series_chain",
+                    "bridge ending {end} ({ending}) does not start the next one ({start}, {starting})",
+                    {"end": str(before.end), "ending": str(before.ending_mrr),
+                     "start": str(after.start), "starting": str(after.starting_mrr)},
+                )
+        return self
+
+    @cached_property
+    def summary(self) -> Bridge:
+        """One bridge over the whole range that adds up the periods' movements and ledgers.
+
+        For the events method it equals the direct bridge of the range (event bridges are
+        additive); for the snapshot method it is the sum of the periods, which counts an entity
+        that churned and came back twice, unlike one endpoint-to-endpoint bridge.
+        """
+        if not self.bridges:
+            raise ValueError("an empty series has no summary")
+        first, last = self.bridges[0], self.bridges[-1]
+        totals = {name: exact_sum(getattr(b, name) for b in self.bridges) for name in COMPONENTS}
+        return Bridge(start=first.start, end=last.end, currency=first.currency, method=first.method,
+                      policy=first.policy, periods=sum(b.periods for b in self.bridges),
+                      starting_mrr=first.starting_mrr, ending_mrr=last.ending_mrr,
+                      ledger=tuple(row for b in self.bridges for row in b.ledger), **totals)
