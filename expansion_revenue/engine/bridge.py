@@ -52,6 +52,7 @@ from expansion_revenue.results.bridge import (
     Bridge,
     BridgeMethod,
     BridgeSeries,
+    EntityChange,
     Movement,
     MovementKind,
 )
@@ -216,10 +217,11 @@ def _bridges(
     timelines = build_timelines(terms, entity_resolver(dataset, policy.level))
     periods = len(boundaries) - 1
     rows: list[list[Movement]] = [[] for _ in range(periods)]
+    moved: list[list[EntityChange]] = [[] for _ in range(periods)]
     walk = _walk_snapshot if method == "snapshot" else _walk_events
     classifier = _Classifier(policy)
     for entity, changes in timelines.items():
-        walk(entity, changes, boundaries, valuer, classifier, rows)
+        walk(entity, changes, boundaries, valuer, classifier, rows, moved)
     totals = _local_totals(terms, boundaries)
     bridges = []
     for k in range(1, periods + 1):
@@ -229,7 +231,8 @@ def _bridges(
         bridges.append(Bridge(
             start=boundaries[k - 1], end=boundaries[k], currency=converter.currency, method=method,
             policy=policy, starting_mrr=valuer.value(totals[k - 1], boundaries[k - 1]),
-            ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=tuple(rows[k - 1]), **sums,
+            ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=tuple(rows[k - 1]),
+            entities=tuple(moved[k - 1]), **sums,
         ))
     return bridges
 
@@ -288,6 +291,7 @@ def _periods_to_visit(
 def _walk_snapshot(
     entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
     valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]],
 ) -> None:
     index, state, active, history = _opening(changes, boundaries[0])
     for k in _periods_to_visit(changes, index, state, boundaries, valuer):
@@ -317,17 +321,22 @@ def _walk_snapshot(
             rows[k - 1].append(Movement.model_construct(
                 entity_id=entity, kind=MovementKind.FX, amount=EXACT.subtract(cur, cur_constant),
                 prev_mrr=prev, cur_mrr=cur, on=None, line_ids=()))
+        if kind is not None or cur != cur_constant:
+            moved[k - 1].append(EntityChange.model_construct(entity_id=entity, start_mrr=prev,
+                                                             end_mrr=cur))
 
 
 def _walk_events(
     entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
     valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]],
 ) -> None:
     index, state, active, history = _opening(changes, boundaries[0])
     for k in _periods_to_visit(changes, index, state, boundaries, valuer):
         t0, t1 = boundaries[k - 1], boundaries[k]
         prev = valuer.value(state, t0)
-        moved = _ZERO
+        moved_by = _ZERO
+        emitted = False
         while index < len(changes) and changes[index].day <= t1:
             change = changes[index]
             before = valuer.value(state, change.day)
@@ -335,16 +344,20 @@ def _walk_events(
             kind = classifier.kind(before, after, active, change.active, change.day, history)
             if kind is not None:
                 rows[k - 1].append(_row(entity, kind, before, after, change.day, change.line_ids))
-                moved = EXACT.add(moved, EXACT.subtract(after, before))
+                moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
+                emitted = True
             history.record(state, change)
             state, active = change.state, change.active
             index += 1
         cur = valuer.value(state, t1)
-        fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved)
+        fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
         if fx_effect != 0:
             rows[k - 1].append(Movement.model_construct(
                 entity_id=entity, kind=MovementKind.FX, amount=fx_effect, prev_mrr=prev,
                 cur_mrr=cur, on=None, line_ids=()))
+        if emitted or fx_effect != 0:
+            moved[k - 1].append(EntityChange.model_construct(entity_id=entity, start_mrr=prev,
+                                                             end_mrr=cur))
 
 
 def _copy(history: _History) -> _History:

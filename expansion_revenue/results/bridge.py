@@ -23,7 +23,9 @@ from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
 from expansion_revenue.results.snapshot import exact_sum
 
-__all__ = ["COMPONENTS", "Bridge", "BridgeMethod", "BridgeSeries", "Movement", "MovementKind"]
+__all__ = [
+    "COMPONENTS", "Bridge", "BridgeMethod", "BridgeSeries", "EntityChange", "Movement", "MovementKind",
+]
 
 
 class MovementKind(str, Enum):
@@ -73,6 +75,30 @@ class Movement(BaseModel):
     line_ids: tuple[str, ...] = ()
 
 
+class EntityChange(BaseModel):
+    """An entity whose MRR moved in a bridge: its MRR at the period's start and end.
+
+    Entities that do not appear here kept the same MRR through the period. The entity's ledger
+    rows sum exactly to ``end_mrr - start_mrr`` (checked by :class:`Bridge`).
+
+    Attributes:
+        entity_id: the entity.
+        start_mrr: its MRR on the bridge's start date (at that date's rates).
+        end_mrr: its MRR on the bridge's end date (at that date's rates).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entity_id: str
+    start_mrr: Amount
+    end_mrr: Amount
+
+    @property
+    def change(self) -> Decimal:
+        """``end_mrr - start_mrr``."""
+        return EXACT.subtract(self.end_mrr, self.start_mrr)
+
+
 class Bridge(BaseModel):
     """How MRR moved from ``start`` to ``end``: the revenue bridge (MRR waterfall) of a period.
 
@@ -95,6 +121,8 @@ class Bridge(BaseModel):
         fx: the change due to exchange rates alone.
         ending_mrr: MRR on ``end``.
         ledger: every entity's movements, so each figure can be drilled into.
+        entities: every entity that moved, with its start and end MRR (left empty on a
+            series summary, whose ledger spans several periods).
 
     >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
     >>> b = revenue_bridge(load_example(), "2024-01-31", "2024-12-31", fx=load_example_fx())
@@ -119,6 +147,7 @@ class Bridge(BaseModel):
     fx: Amount
     ending_mrr: Amount
     ledger: tuple[Movement, ...]
+    entities: tuple[EntityChange, ...] = ()
 
     @model_validator(mode="after")
     def _identity(self) -> Bridge:
@@ -139,8 +168,15 @@ class Bridge(BaseModel):
                  "end": str(self.ending_mrr)},
             )
         sums: dict[str, Decimal] = defaultdict(Decimal)
+        per_entity: dict[str, Decimal] = defaultdict(Decimal)
         for row in self.ledger:
             sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
+            per_entity[row.entity_id] = EXACT.add(per_entity[row.entity_id], row.amount)
+        changes = {entity.entity_id: entity.change for entity in self.entities}
+        if self.periods == 1 and (set(changes) != set(per_entity) or any(
+                changes[key] != value for key, value in per_entity.items())):
+            raise PydanticCustomError(
+                "bridge_entities", "the ledger rows of some entity do not sum to its MRR change", {})
         for name in COMPONENTS:
             if sums[name] != getattr(self, name):
                 raise PydanticCustomError(
@@ -247,4 +283,5 @@ class BridgeSeries(BaseModel):
         return Bridge(start=first.start, end=last.end, currency=first.currency, method=first.method,
                       policy=first.policy, periods=sum(b.periods for b in self.bridges),
                       starting_mrr=first.starting_mrr, ending_mrr=last.ending_mrr,
-                      ledger=tuple(row for b in self.bridges for row in b.ledger), **totals)
+                      ledger=tuple(row for b in self.bridges for row in b.ledger),
+                      entities=(), **totals)
