@@ -38,6 +38,7 @@ import datetime
 from decimal import Decimal
 
 from expansion_revenue.dataset import Dataset
+from expansion_revenue.engine.attribution import Attributor
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
 from expansion_revenue.engine.normalize import LineTerms, compile_lines
@@ -56,6 +57,7 @@ from expansion_revenue.results.bridge import (
     Movement,
     MovementKind,
 )
+from expansion_revenue.rules.ruleset import RuleSet
 
 __all__ = ["bridge_series", "revenue_bridge"]
 
@@ -71,6 +73,8 @@ def revenue_bridge(
     currency: str | None = None,
     fx: FxRates | None = None,
     policy: Policy | None = None,
+    rules: RuleSet | None = None,
+    attribution: bool = True,
 ) -> Bridge:
     """The revenue bridge of ``(start, end]``.
 
@@ -82,6 +86,9 @@ def revenue_bridge(
         currency: reporting currency (default: ``fx.target`` or the data's only currency).
         fx: FX rates into the reporting currency.
         policy: conventions (entity level, reactivation window, FX basis ...).
+        rules: classification rules for the attribution (default: ``RuleSet.default()``).
+        attribution: whether to attribute expansion and contraction (``bridge.attribution``);
+            ``False`` skips that work when only the bridge figures are needed.
 
     Raises:
         InvalidPeriodError: start after end, an unreadable date, an unknown method.
@@ -96,7 +103,8 @@ def revenue_bridge(
     """
     policy = policy or Policy()
     first, last = resolve_period(start, end, policy.month_snapshot)
-    return _bridges(dataset, (first, last), method, currency, fx, policy)[0]
+    return _bridges(dataset, (first, last), method, currency, fx, policy,
+                    rules if attribution else None, attribution)[0]
 
 
 def bridge_series(
@@ -109,6 +117,8 @@ def bridge_series(
     currency: str | None = None,
     fx: FxRates | None = None,
     policy: Policy | None = None,
+    rules: RuleSet | None = None,
+    attribution: bool = True,
 ) -> BridgeSeries:
     """Consecutive bridges from ``start`` to ``end``, one per ``freq``; each ends where the next starts.
 
@@ -123,7 +133,8 @@ def bridge_series(
     """
     policy = policy or Policy()
     boundaries = series_boundaries(start, end, freq, policy.month_snapshot)
-    return BridgeSeries(bridges=tuple(_bridges(dataset, boundaries, method, currency, fx, policy)))
+    return BridgeSeries(bridges=tuple(_bridges(dataset, boundaries, method, currency, fx, policy,
+                                               rules, attribution)))
 
 
 class _Valuer:
@@ -208,6 +219,8 @@ def _bridges(
     currency: str | None,
     fx: FxRates | None,
     policy: Policy,
+    rules: RuleSet | None,
+    attribution: bool,
 ) -> list[Bridge]:
     if method not in ("snapshot", "events"):
         raise InvalidPeriodError(f"method must be 'snapshot' or 'events', got {method!r}")
@@ -224,16 +237,21 @@ def _bridges(
         walk(entity, changes, boundaries, valuer, classifier, rows, moved)
     totals = _local_totals(terms, boundaries)
     bridges = []
+    attributor = Attributor(dataset, currency, fx, policy, rules) if attribution else None
     for k in range(1, periods + 1):
         sums = dict.fromkeys(COMPONENTS, _ZERO)
         for row in rows[k - 1]:
             sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
-        bridges.append(Bridge(
+        bridge = Bridge(
             start=boundaries[k - 1], end=boundaries[k], currency=converter.currency, method=method,
             policy=policy, starting_mrr=valuer.value(totals[k - 1], boundaries[k - 1]),
             ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=tuple(rows[k - 1]),
             entities=tuple(moved[k - 1]), **sums,
-        ))
+        )
+        if attributor is not None:
+            bridge = Bridge.model_validate(
+                {**dict(bridge), "attribution": attributor.attribute(bridge)})
+        bridges.append(bridge)
     return bridges
 
 

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
+from expansion_revenue.results.attribution import Attribution
 from expansion_revenue.results.snapshot import exact_sum
 
 __all__ = [
@@ -123,6 +124,8 @@ class Bridge(BaseModel):
         ledger: every entity's movements, so each figure can be drilled into.
         entities: every entity that moved, with its start and end MRR (left empty on a
             series summary, whose ledger spans several periods).
+        attribution: the expansion, contraction and fx movements split into categories by
+            the rule set (``None`` when the bridge was computed with ``attribution=False``).
 
     >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
     >>> b = revenue_bridge(load_example(), "2024-01-31", "2024-12-31", fx=load_example_fx())
@@ -148,6 +151,7 @@ class Bridge(BaseModel):
     ending_mrr: Amount
     ledger: tuple[Movement, ...]
     entities: tuple[EntityChange, ...] = ()
+    attribution: Attribution | None = None
 
     @model_validator(mode="after")
     def _identity(self) -> Bridge:
@@ -177,6 +181,11 @@ class Bridge(BaseModel):
                 changes[key] != value for key, value in per_entity.items())):
             raise PydanticCustomError(
                 "bridge_entities", "the ledger rows of some entity do not sum to its MRR change", {})
+        if self.attribution is not None and (
+                (self.attribution.expansion, self.attribution.contraction, self.attribution.fx)
+                != (self.expansion, self.contraction, self.fx)):
+            raise PydanticCustomError(
+                "bridge_attribution", "the attribution's totals differ from the bridge's", {})
         for name in COMPONENTS:
             if sums[name] != getattr(self, name):
                 raise PydanticCustomError(
@@ -258,7 +267,7 @@ class BridgeSeries(BaseModel):
 
     @model_validator(mode="after")
     def _chain(self) -> BridgeSeries:
-        for before, after in zip(self.bridges, self.bridges[1:]):
+        for before, after in zip(self.bridges, self.bridges[1:], strict=False):
             if before.end != after.start or before.ending_mrr != after.starting_mrr:
                 raise PydanticCustomError(
                     "series_chain",
@@ -284,4 +293,12 @@ class BridgeSeries(BaseModel):
                       policy=first.policy, periods=sum(b.periods for b in self.bridges),
                       starting_mrr=first.starting_mrr, ending_mrr=last.ending_mrr,
                       ledger=tuple(row for b in self.bridges for row in b.ledger),
-                      entities=(), **totals)
+                      entities=(), attribution=self.attribution, **totals)
+
+    @cached_property
+    def attribution(self) -> Attribution | None:
+        """The periods' attributions combined (``None`` if any bridge has none)."""
+        found = tuple(b.attribution for b in self.bridges if b.attribution is not None)
+        if not found or len(found) != len(self.bridges):
+            return None
+        return Attribution.combine(found)

@@ -1,0 +1,208 @@
+"""Expansion attribution: split every expansion and contraction into categorized parts by rules.
+
+For each expansion or contraction movement in a bridge, the entity's lines on the day before and
+the day after the change are grouped by product (and contract currency). Each product whose lines
+or MRR differ becomes a :class:`~expansion_revenue.rules.change.ProductChange`, and the rule set
+is asked in order; the first rule that answers classifies it. What no rule answers is
+``unclassified``. FX movements become ``fx`` parts. "Never trust a plugin": a rule that raises,
+names an unknown category or splits an amount that does not add up is a
+:class:`~expansion_revenue.errors.RuleError` naming the rule, the entity and the lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+from expansion_revenue.dataset import Dataset
+from expansion_revenue.engine.currency import Converter
+from expansion_revenue.engine.entities import entity_resolver
+from expansion_revenue.engine.normalize import LineTerms, compile_lines, monthly_factor
+from expansion_revenue.errors import RuleError
+from expansion_revenue.fx import FxRates
+from expansion_revenue.money import EXACT
+from expansion_revenue.policy import Policy
+from expansion_revenue.results.attribution import AttributedPart, Attribution
+from expansion_revenue.results.bridge import Bridge, Movement, MovementKind
+from expansion_revenue.rules.change import LineView, ProductChange
+from expansion_revenue.rules.ruleset import RuleSet
+
+__all__ = ["Attributor", "attribute_expansion"]
+
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+def attribute_expansion(
+    bridge: Bridge,
+    dataset: Dataset,
+    *,
+    rules: RuleSet | None = None,
+    fx: FxRates | None = None,
+) -> Attribution:
+    """Split a bridge's expansion, contraction and fx movements into categorized parts.
+
+    Args:
+        bridge: a bridge computed from ``dataset`` (any method, any entity level).
+        dataset: the data the bridge was computed from.
+        rules: the rule set (default: :meth:`RuleSet.default`).
+        fx: the FX rates the bridge was computed with, if any.
+
+    Raises:
+        RuleError: a rule raised, answered an unknown category, or split an amount that does
+            not sum to the change.
+
+    >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+    >>> ds, fx = load_example(), load_example_fx()
+    >>> bridge = revenue_bridge(ds, "2024-01", "2024-06", fx=fx)
+    >>> attribute_expansion(bridge, ds, fx=fx) == bridge.attribution
+    True
+    """
+    return Attributor(dataset, bridge.currency, fx, bridge.policy, rules).attribute(bridge)
+
+
+class Attributor:
+    """Attributes bridges of one dataset under one policy and rule set (built once per series).
+
+    Args:
+        dataset: the data.
+        currency: the reporting currency.
+        fx: FX rates.
+        policy: the bridge's policy.
+        rules: the rule set.
+    """
+
+    def __init__(
+        self, dataset: Dataset, currency: str | None, fx: FxRates | None, policy: Policy,
+        rules: RuleSet | None,
+    ) -> None:
+        self.dataset = dataset
+        self.policy = policy
+        self.rules = rules or RuleSet.default()
+        self.converter = Converter.for_dataset(dataset, currency, fx, policy)
+        entity_of = entity_resolver(dataset, policy.level)
+        self._by_entity: dict[str, list[LineTerms]] = defaultdict(list)
+        self._unit: dict[str, tuple[Fraction, Fraction]] = {}
+        for term in compile_lines(dataset, policy):
+            self._by_entity[entity_of(term.ref.customer.id)].append(term)
+            ref = term.ref
+            factor = monthly_factor(ref.plan.interval, policy)
+            charged = ref.line.unit_price.amount if ref.line.unit_price else ref.plan.price.amount
+            unit = Fraction(charged) * factor
+            same_currency = ref.plan.price.currency == term.currency
+            listed = Fraction(ref.plan.price.amount) * factor if same_currency else unit
+            self._unit[ref.line.id] = (listed, unit)
+
+    def attribute(self, bridge: Bridge) -> Attribution:
+        """The attribution of one bridge."""
+        parts: list[AttributedPart] = []
+        for row in bridge.ledger:
+            if row.kind is MovementKind.FX:
+                parts.append(AttributedPart.model_construct(
+                    entity_id=row.entity_id, movement="fx", on=row.on, category="fx",
+                    amount=row.amount, rule="fx", product_id=None, add_on=False, plan_id=None,
+                    tier=None, line_ids=()))
+            elif row.kind in (MovementKind.EXPANSION, MovementKind.CONTRACTION):
+                parts += self._movement_parts(bridge, row)
+        return Attribution(start=bridge.start, end=bridge.end, currency=bridge.currency,
+                           categories=self.rules.categories, expansion=bridge.expansion,
+                           contraction=bridge.contraction, fx=bridge.fx, parts=tuple(parts))
+
+    def _views(self, entity: str, day: datetime.date) -> dict[tuple[str, str], list[LineView]]:
+        groups: dict[tuple[str, str], list[LineView]] = defaultdict(list)
+        for term in self._by_entity.get(entity, ()):
+            if day < term.start or (term.end is not None and day >= term.end):
+                continue
+            ref = term.ref
+            listed, unit = self._unit[ref.line.id]
+            discount = ref.line.discount_on(day) if self.policy.discounts_reduce_mrr else Decimal(0)
+            groups[(ref.product.id, term.currency)].append(
+                LineView(ref.line, ref.plan, term.mrr_on(day), listed, unit, discount))
+        return groups
+
+    def _movement_parts(self, bridge: Bridge, row: Movement) -> list[AttributedPart]:
+        if bridge.method == "snapshot" or row.on is None:
+            before_day, after_day, rate_day = bridge.start, bridge.end, bridge.start
+        else:
+            before_day, after_day, rate_day = row.on - _ONE_DAY, row.on, row.on
+        before, after = self._views(row.entity_id, before_day), self._views(row.entity_id, after_day)
+        movement: Literal["expansion", "contraction"] = (
+            "expansion" if row.kind is MovementKind.EXPANSION else "contraction")
+        parts: list[AttributedPart] = []
+        for key in sorted(set(before) | set(after)):
+            old, new = tuple(before.get(key, ())), tuple(after.get(key, ()))
+            if _same(old, new):
+                continue
+            product_id, currency = key
+            rate = self.converter.rate(currency, rate_day)
+            local = EXACT.subtract(_total(new), _total(old))
+            change = ProductChange(
+                entity_id=row.entity_id, movement=row.kind, product=self.dataset.product(product_id),
+                currency=currency, rate=rate, before=old, after=new, before_day=before_day,
+                after_day=after_day, amount=EXACT.multiply(local, rate), catalogue=self.dataset,
+                decimal_places=self.policy.mrr_decimal_places)
+            rule_name, answer = self._classify(change)
+            shown = max(new or old, key=lambda v: (v.tier, v.line.id))
+            for category, amount in answer:
+                if amount == 0:
+                    continue
+                parts.append(AttributedPart.model_construct(
+                    entity_id=row.entity_id, movement=movement, on=row.on, category=category,
+                    amount=amount, rule=rule_name, product_id=product_id,
+                    add_on=change.is_add_on, plan_id=shown.plan.id, tier=shown.tier,
+                    line_ids=change.line_ids))
+        return parts
+
+    def _classify(self, change: ProductChange) -> tuple[str, list[tuple[str, Decimal]]]:
+        known = set(self.rules.categories.leaves)
+        for rule in self.rules.rules:
+            where = (f"rule {rule.name!r} on entity {change.entity_id!r}, "
+                     f"lines {', '.join(change.line_ids)}")
+            try:
+                answer = rule.classify(change)
+            except Exception as exc:
+                raise RuleError(f"{where}: raised {type(exc).__name__}: {exc}") from exc
+            if answer is None:
+                continue
+            parts = _as_parts(answer, change.amount, where)
+            for category, amount in parts:
+                if category not in known:
+                    raise RuleError(f"{where}: unknown category {category!r} "
+                                    "(declare it with RuleSet.with_categories)")
+                root = category.split(".", 1)[0]
+                if (root == "expansion" and amount < 0) or (root == "contraction" and amount > 0):
+                    raise RuleError(f"{where}: a part of {amount} cannot sit under {category!r}")
+            return rule.name, parts
+        return "unclassified", [("unclassified", change.amount)]
+
+
+def _as_parts(answer: object, amount: Decimal, where: str) -> list[tuple[str, Decimal]]:
+    if isinstance(answer, str):
+        return [(answer, amount)]
+    if not isinstance(answer, Sequence):
+        raise RuleError(f"{where}: answered {answer!r}; expected a category, parts or None")
+    parts: list[tuple[str, Decimal]] = []
+    total = Decimal(0)
+    for item in answer:
+        if (not isinstance(item, tuple) or len(item) != 2 or not isinstance(item[0], str)
+                or not isinstance(item[1], Decimal)):
+            raise RuleError(f"{where}: part {item!r} is not a (category, Decimal) pair")
+        parts.append((item[0], item[1]))
+        total = EXACT.add(total, item[1])
+    if total != amount:
+        raise RuleError(f"{where}: parts sum to {total}, not the change of {amount}")
+    return parts
+
+
+def _total(views: Iterable[LineView]) -> Decimal:
+    total = Decimal(0)
+    for view in views:
+        total = EXACT.add(total, view.mrr_local)
+    return total
+
+
+def _same(old: tuple[LineView, ...], new: tuple[LineView, ...]) -> bool:
+    return sorted((v.line.id, v.mrr_local) for v in old) == sorted((v.line.id, v.mrr_local) for v in new)
