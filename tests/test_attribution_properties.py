@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from expansion_revenue import Dataset, FxRates, Policy, revenue_bridge
 from expansion_revenue.results.attribution import Attribution
@@ -61,10 +61,10 @@ def even_products(change: ProductChange) -> RuleAnswer:
 def test_a_custom_rule_first_changes_only_what_it_answers(
         case: tuple[Dataset, FxRates, Policy, dt.date, dt.date], method: str) -> None:
     ds, rates, policy, t0, t1 = case
-    kwargs = {"method": method, "currency": "USD", "fx": rates, "policy": policy}
-    default = revenue_bridge(ds, t0, t1, **kwargs).attribution  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {"method": method, "currency": "USD", "fx": rates, "policy": policy}
+    default = revenue_bridge(ds, t0, t1, **kwargs).attribution
     rules = RuleSet.default().with_categories("expansion.custom", "contraction.custom")
-    custom = revenue_bridge(ds, t0, t1, rules=rules.with_rule(even_products),  # type: ignore[arg-type]
+    custom = revenue_bridge(ds, t0, t1, rules=rules.with_rule(even_products),
                             **kwargs).attribution
     assert default is not None and custom is not None
 
@@ -78,5 +78,5 @@ def test_a_custom_rule_first_changes_only_what_it_answers(
         default.tree["expansion"] + default.tree["contraction"])
     check_tree(custom)
     # Taking the custom rule out again gives the default result.
-    back = revenue_bridge(ds, t0, t1, rules=rules, **kwargs).attribution  # type: ignore[arg-type]
+    back = revenue_bridge(ds, t0, t1, rules=rules, **kwargs).attribution
     assert back is not None and back.parts == default.parts

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections import Counter, defaultdict
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -96,11 +97,11 @@ def test_event_bridges_are_additive_over_sub_periods(
         case: tuple[Dataset, FxRates, Policy, dt.date, dt.date], data: st.DataObject) -> None:
     ds, rates, policy, t0, t2 = case
     t1 = data.draw(st.dates(t0, t2))
-    kwargs = {"method": "events", "currency": "USD", "fx": rates, "policy": policy,
+    kwargs: dict[str, Any] = {"method": "events", "currency": "USD", "fx": rates, "policy": policy,
               "attribution": False}
-    whole = revenue_bridge(ds, t0, t2, **kwargs)  # type: ignore[arg-type]
-    first = revenue_bridge(ds, t0, t1, **kwargs)  # type: ignore[arg-type]
-    second = revenue_bridge(ds, t1, t2, **kwargs)  # type: ignore[arg-type]
+    whole = revenue_bridge(ds, t0, t2, **kwargs)
+    first = revenue_bridge(ds, t0, t1, **kwargs)
+    second = revenue_bridge(ds, t1, t2, **kwargs)
     for name in COMPONENTS:
         assert getattr(whole, name) == getattr(first, name) + getattr(second, name), name
     # Every movement row appears in exactly one half (fx rows are per entity per period).
@@ -132,9 +133,9 @@ def test_input_order_does_not_matter(
         case: tuple[Dataset, FxRates, Policy, dt.date, dt.date], method: str,
         rnd: random.Random) -> None:
     ds, rates, policy, t0, t1 = case
-    kwargs = {"method": method, "currency": "USD", "fx": rates, "policy": policy}
-    bridge = revenue_bridge(ds, t0, t1, **kwargs)  # type: ignore[arg-type]
-    shuffled = revenue_bridge(shuffled_dataset(ds, rnd), t0, t1, **kwargs)  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {"method": method, "currency": "USD", "fx": rates, "policy": policy}
+    bridge = revenue_bridge(ds, t0, t1, **kwargs)
+    shuffled = revenue_bridge(shuffled_dataset(ds, rnd), t0, t1, **kwargs)
     assert shuffled.components == bridge.components
     assert shuffled.starting_mrr == bridge.starting_mrr and shuffled.ending_mrr == bridge.ending_mrr
     assert Counter((r.entity_id, r.kind, r.amount, r.on) for r in shuffled.ledger) == Counter(
