@@ -12,6 +12,7 @@ names an unknown category or splits an amount that does not add up is a
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -26,9 +27,10 @@ from expansion_revenue.errors import RuleError
 from expansion_revenue.fx import FxRates
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
+from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import AttributedPart, Attribution
 from expansion_revenue.results.bridge import Bridge, Movement, MovementKind
-from expansion_revenue.rules.change import LineView, ProductChange
+from expansion_revenue.rules.change import LineView, Price, ProductChange
 from expansion_revenue.rules.ruleset import RuleSet
 
 __all__ = ["Attributor", "attribute_expansion"]
@@ -77,7 +79,7 @@ class Attributor:
 
     def __init__(
         self, dataset: Dataset, currency: str | None, fx: FxRates | None, policy: Policy,
-        rules: RuleSet | None,
+        rules: RuleSet | None, terms: tuple[LineTerms, ...] | None = None,
     ) -> None:
         self.dataset = dataset
         self.policy = policy
@@ -85,31 +87,47 @@ class Attributor:
         self.converter = Converter.for_dataset(dataset, currency, fx, policy)
         entity_of = entity_resolver(dataset, policy.level)
         self._by_entity: dict[str, list[LineTerms]] = defaultdict(list)
-        self._unit: dict[str, tuple[Fraction, Fraction]] = {}
-        for term in compile_lines(dataset, policy):
+        for term in terms if terms is not None else compile_lines(dataset, policy):
             self._by_entity[entity_of(term.ref.customer.id)].append(term)
-            ref = term.ref
-            factor = monthly_factor(ref.plan.interval, policy)
-            charged = ref.line.unit_price.amount if ref.line.unit_price else ref.plan.price.amount
-            unit = Fraction(charged) * factor
-            same_currency = ref.plan.price.currency == term.currency
-            listed = Fraction(ref.plan.price.amount) * factor if same_currency else unit
-            self._unit[ref.line.id] = (listed, unit)
+        self._unit: dict[str, tuple[Price, Price]] = {}
 
     def attribute(self, bridge: Bridge) -> Attribution:
         """The attribution of one bridge."""
+        return self.attribute_movements(bridge.start, bridge.end, bridge.currency, bridge.method,
+                                        bridge.ledger)
+
+    def attribute_movements(
+        self, start: datetime.date, end: datetime.date, currency: str, method: str,
+        ledger: tuple[Movement, ...],
+    ) -> Attribution:
+        """The attribution of a bridge's ledger (before the bridge itself is built)."""
         parts: list[AttributedPart] = []
-        for row in bridge.ledger:
+        totals = {"expansion": Decimal(0), "contraction": Decimal(0), "fx": Decimal(0)}
+        for row in ledger:
             if row.kind is MovementKind.FX:
-                parts.append(AttributedPart.model_construct(
+                parts.append(trusted(AttributedPart,
                     entity_id=row.entity_id, movement="fx", on=row.on, category="fx",
                     amount=row.amount, rule="fx", product_id=None, add_on=False, plan_id=None,
                     tier=None, line_ids=()))
             elif row.kind in (MovementKind.EXPANSION, MovementKind.CONTRACTION):
-                parts += self._movement_parts(bridge, row)
-        return Attribution(start=bridge.start, end=bridge.end, currency=bridge.currency,
-                           categories=self.rules.categories, expansion=bridge.expansion,
-                           contraction=bridge.contraction, fx=bridge.fx, parts=tuple(parts))
+                parts += self._movement_parts(start, end, method, row)
+            else:
+                continue
+            totals[row.kind.value] = EXACT.add(totals[row.kind.value], row.amount)
+        return Attribution(start=start, end=end, currency=currency,
+                           categories=self.rules.categories, parts=tuple(parts), **totals)
+
+    def _prices(self, term: LineTerms) -> tuple[Price, Price]:
+        found = self._unit.get(term.ref.line.id)
+        if found is None:
+            ref = term.ref
+            factor = monthly_factor(ref.plan.interval, self.policy)
+            charged = ref.line.unit_price.amount if ref.line.unit_price else ref.plan.price.amount
+            unit = _per_month(charged, factor)
+            same_currency = ref.plan.price.currency == term.currency
+            listed = _per_month(ref.plan.price.amount, factor) if same_currency else unit
+            found = self._unit[ref.line.id] = (listed, unit)
+        return found
 
     def _views(self, entity: str, day: datetime.date) -> dict[tuple[str, str], list[LineView]]:
         groups: dict[tuple[str, str], list[LineView]] = defaultdict(list)
@@ -117,15 +135,17 @@ class Attributor:
             if day < term.start or (term.end is not None and day >= term.end):
                 continue
             ref = term.ref
-            listed, unit = self._unit[ref.line.id]
+            listed, unit = self._prices(term)
             discount = ref.line.discount_on(day) if self.policy.discounts_reduce_mrr else Decimal(0)
             groups[(ref.product.id, term.currency)].append(
                 LineView(ref.line, ref.plan, term.mrr_on(day), listed, unit, discount))
         return groups
 
-    def _movement_parts(self, bridge: Bridge, row: Movement) -> list[AttributedPart]:
-        if bridge.method == "snapshot" or row.on is None:
-            before_day, after_day, rate_day = bridge.start, bridge.end, bridge.start
+    def _movement_parts(
+        self, start: datetime.date, end: datetime.date, method: str, row: Movement
+    ) -> list[AttributedPart]:
+        if method == "snapshot" or row.on is None:
+            before_day, after_day, rate_day = start, end, start
         else:
             before_day, after_day, rate_day = row.on - _ONE_DAY, row.on, row.on
         before, after = self._views(row.entity_id, before_day), self._views(row.entity_id, after_day)
@@ -149,7 +169,7 @@ class Attributor:
             for category, amount in answer:
                 if amount == 0:
                     continue
-                parts.append(AttributedPart.model_construct(
+                parts.append(trusted(AttributedPart,
                     entity_id=row.entity_id, movement=movement, on=row.on, category=category,
                     amount=amount, rule=rule_name, product_id=product_id,
                     add_on=change.is_add_on, plan_id=shown.plan.id, tier=shown.tier,
@@ -177,6 +197,17 @@ class Attributor:
                     raise RuleError(f"{where}: a part of {amount} cannot sit under {category!r}")
             return rule.name, parts
         return "unclassified", [("unclassified", change.amount)]
+
+
+def _per_month(amount: Decimal, factor: Fraction) -> Price:
+    """A price per interval as a price per month: a Decimal when exact, else a Fraction."""
+    if factor.denominator == 1:
+        return EXACT.multiply(amount, Decimal(factor.numerator))
+    try:
+        return EXACT.divide(EXACT.multiply(amount, Decimal(factor.numerator)),
+                            Decimal(factor.denominator))
+    except (decimal.Inexact, decimal.Rounded):
+        return Fraction(amount) * factor
 
 
 def _as_parts(answer: object, amount: Decimal, where: str) -> list[tuple[str, Decimal]]:

@@ -38,16 +38,18 @@ import datetime
 from decimal import Decimal
 
 from expansion_revenue.dataset import Dataset
+from expansion_revenue.engine._gc import collection_paused
 from expansion_revenue.engine.attribution import Attributor
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
 from expansion_revenue.engine.normalize import LineTerms, compile_lines
-from expansion_revenue.engine.timeline import EMPTY, Change, State, build_timelines, positive
+from expansion_revenue.engine.timeline import EMPTY, Change, State, build_timelines
 from expansion_revenue.errors import InvalidPeriodError
 from expansion_revenue.fx import FxRates
 from expansion_revenue.money import EXACT
 from expansion_revenue.periods import Frequency, resolve_period, series_boundaries
 from expansion_revenue.policy import Policy
+from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.bridge import (
     COMPONENTS,
     Bridge,
@@ -103,8 +105,9 @@ def revenue_bridge(
     """
     policy = policy or Policy()
     first, last = resolve_period(start, end, policy.month_snapshot)
-    return _bridges(dataset, (first, last), method, currency, fx, policy,
-                    rules if attribution else None, attribution)[0]
+    with collection_paused():
+        return _bridges(dataset, (first, last), method, currency, fx, policy,
+                        rules if attribution else None, attribution)[0]
 
 
 def bridge_series(
@@ -133,8 +136,9 @@ def bridge_series(
     """
     policy = policy or Policy()
     boundaries = series_boundaries(start, end, freq, policy.month_snapshot)
-    return BridgeSeries(bridges=tuple(_bridges(dataset, boundaries, method, currency, fx, policy,
-                                               rules, attribution)))
+    with collection_paused():
+        return BridgeSeries(bridges=tuple(_bridges(dataset, boundaries, method, currency, fx,
+                                                   policy, rules, attribution)))
 
 
 class _Valuer:
@@ -153,6 +157,8 @@ class _Valuer:
         return found
 
     def value(self, state: State, day: datetime.date) -> Decimal:
+        if len(state) == 1 and state[0][0] == self.reporting:
+            return state[0][1]
         total = _ZERO
         for currency, amount in state:
             if currency != self.reporting:
@@ -160,8 +166,11 @@ class _Valuer:
             total = EXACT.add(total, amount)
         return total
 
-    def foreign(self, state: State) -> bool:
-        return self.converter.constant_date is None and any(c != self.reporting for c, _ in state)
+    def foreign(self, changes: tuple[Change, ...]) -> bool:
+        """Whether an entity ever holds another currency than the reporting one (spot rates)."""
+        if self.converter.constant_date is not None:
+            return False
+        return any(c != self.reporting for change in changes for c, _ in change.state)
 
 
 class _Classifier:
@@ -204,11 +213,10 @@ class _History:
         self.had_revenue = False
         self.churned_on: datetime.date | None = None
 
-    def record(self, before: State, change: Change) -> None:
-        now = positive(change.state)
-        if now:
+    def record(self, was_paying: bool, change: Change) -> None:
+        if change.paying:
             self.had_revenue = True
-        elif positive(before):
+        elif was_paying:
             self.churned_on = change.day
 
 
@@ -237,21 +245,20 @@ def _bridges(
         walk(entity, changes, boundaries, valuer, classifier, rows, moved)
     totals = _local_totals(terms, boundaries)
     bridges = []
-    attributor = Attributor(dataset, currency, fx, policy, rules) if attribution else None
+    attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
     for k in range(1, periods + 1):
         sums = dict.fromkeys(COMPONENTS, _ZERO)
         for row in rows[k - 1]:
             sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
-        bridge = Bridge(
+        ledger = tuple(rows[k - 1])
+        attributed = None if attributor is None else attributor.attribute_movements(
+            boundaries[k - 1], boundaries[k], converter.currency, method, ledger)
+        bridges.append(Bridge(
             start=boundaries[k - 1], end=boundaries[k], currency=converter.currency, method=method,
             policy=policy, starting_mrr=valuer.value(totals[k - 1], boundaries[k - 1]),
-            ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=tuple(rows[k - 1]),
-            entities=tuple(moved[k - 1]), **sums,
-        )
-        if attributor is not None:
-            bridge = Bridge.model_validate(
-                {**dict(bridge), "attribution": attributor.attribute(bridge)})
-        bridges.append(bridge)
+            ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=ledger,
+            entities=tuple(moved[k - 1]), attribution=attributed, **sums,
+        ))
     return bridges
 
 
@@ -275,27 +282,29 @@ def _local_totals(terms: tuple[LineTerms, ...], boundaries: tuple[datetime.date,
 
 def _opening(
     changes: tuple[Change, ...], opening_day: datetime.date
-) -> tuple[int, State, int, _History]:
+) -> tuple[int, State, int, bool, _History]:
     """The entity's state and history on the opening day; index of its first later change."""
     history = _History()
     state: State = EMPTY
     active = 0
+    paying = False
     index = 0
     while index < len(changes) and changes[index].day <= opening_day:
-        history.record(state, changes[index])
-        state, active = changes[index].state, changes[index].active
+        change = changes[index]
+        history.record(paying, change)
+        state, active, paying = change.state, change.active, change.paying
         index += 1
-    return index, state, active, history
+    return index, state, active, paying, history
 
 
 def _periods_to_visit(
-    changes: tuple[Change, ...], start_index: int, opening: State,
-    boundaries: tuple[datetime.date, ...], valuer: _Valuer,
-) -> list[int]:
+    changes: tuple[Change, ...], start_index: int, foreign: bool,
+    boundaries: tuple[datetime.date, ...],
+) -> list[int] | range:
     """Periods (1-based) in which the entity changes, or every period if it holds foreign money."""
     periods = len(boundaries) - 1
-    if valuer.foreign(opening) or any(valuer.foreign(c.state) for c in changes[start_index:]):
-        return list(range(1, periods + 1))
+    if foreign:
+        return range(1, periods + 1)
     visit: list[int] = []
     for change in changes[start_index:]:
         k = bisect.bisect_left(boundaries, change.day)
@@ -311,8 +320,9 @@ def _walk_snapshot(
     valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
     moved: list[list[EntityChange]],
 ) -> None:
-    index, state, active, history = _opening(changes, boundaries[0])
-    for k in _periods_to_visit(changes, index, state, boundaries, valuer):
+    index, state, active, paying, history = _opening(changes, boundaries[0])
+    foreign = valuer.foreign(changes)
+    for k in _periods_to_visit(changes, index, foreign, boundaries):
         t0, t1 = boundaries[k - 1], boundaries[k]
         prev_state, prev_active = state, active
         returned_on: datetime.date | None = None
@@ -320,28 +330,29 @@ def _walk_snapshot(
         lines: list[str] = []
         while index < len(changes) and changes[index].day <= t1:
             change = changes[index]
-            if returned_on is None and not positive(state) and positive(change.state):
+            if returned_on is None and not paying and change.paying:
                 returned_on = change.day
                 return_history = _copy(history)
-            history.record(state, change)
-            state, active = change.state, change.active
+            history.record(paying, change)
+            state, active, paying = change.state, change.active, change.paying
             lines.extend(change.line_ids)
             index += 1
         prev = valuer.value(prev_state, t0)
         cur_constant = valuer.value(state, t0)
         kind = classifier.kind(prev, cur_constant, prev_active, active, returned_on or t1,
                                return_history)
-        line_ids = tuple(dict.fromkeys(lines))
         if kind is not None:
-            rows[k - 1].append(_row(entity, kind, prev, cur_constant, None, line_ids))
-        cur = valuer.value(state, t1) if valuer.foreign(state) else cur_constant
+            rows[k - 1].append(_row(entity, kind, prev, cur_constant, None,
+                                    tuple(dict.fromkeys(lines))))
+        cur = valuer.value(state, t1) if foreign else cur_constant
         if cur != cur_constant:
-            rows[k - 1].append(Movement.model_construct(
-                entity_id=entity, kind=MovementKind.FX, amount=EXACT.subtract(cur, cur_constant),
-                prev_mrr=prev, cur_mrr=cur, on=None, line_ids=()))
+            rows[k - 1].append(trusted(
+                Movement, entity_id=entity, kind=MovementKind.FX,
+                amount=EXACT.subtract(cur, cur_constant), prev_mrr=prev, cur_mrr=cur, on=None,
+                line_ids=()))
         if kind is not None or cur != cur_constant:
-            moved[k - 1].append(EntityChange.model_construct(entity_id=entity, start_mrr=prev,
-                                                             end_mrr=cur))
+            moved[k - 1].append(trusted(EntityChange, entity_id=entity, start_mrr=prev,
+                                        end_mrr=cur))
 
 
 def _walk_events(
@@ -349,8 +360,9 @@ def _walk_events(
     valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
     moved: list[list[EntityChange]],
 ) -> None:
-    index, state, active, history = _opening(changes, boundaries[0])
-    for k in _periods_to_visit(changes, index, state, boundaries, valuer):
+    index, state, active, paying, history = _opening(changes, boundaries[0])
+    foreign = valuer.foreign(changes)
+    for k in _periods_to_visit(changes, index, foreign, boundaries):
         t0, t1 = boundaries[k - 1], boundaries[k]
         prev = valuer.value(state, t0)
         moved_by = _ZERO
@@ -364,18 +376,18 @@ def _walk_events(
                 rows[k - 1].append(_row(entity, kind, before, after, change.day, change.line_ids))
                 moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
                 emitted = True
-            history.record(state, change)
-            state, active = change.state, change.active
+            history.record(paying, change)
+            state, active, paying = change.state, change.active, change.paying
             index += 1
         cur = valuer.value(state, t1)
         fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
         if fx_effect != 0:
-            rows[k - 1].append(Movement.model_construct(
-                entity_id=entity, kind=MovementKind.FX, amount=fx_effect, prev_mrr=prev,
+            rows[k - 1].append(trusted(
+                Movement, entity_id=entity, kind=MovementKind.FX, amount=fx_effect, prev_mrr=prev,
                 cur_mrr=cur, on=None, line_ids=()))
         if emitted or fx_effect != 0:
-            moved[k - 1].append(EntityChange.model_construct(entity_id=entity, start_mrr=prev,
-                                                             end_mrr=cur))
+            moved[k - 1].append(trusted(EntityChange, entity_id=entity, start_mrr=prev,
+                                        end_mrr=cur))
 
 
 def _copy(history: _History) -> _History:
@@ -388,5 +400,5 @@ def _row(
     entity: str, kind: MovementKind, prev: Decimal, cur: Decimal, on: datetime.date | None,
     line_ids: tuple[str, ...],
 ) -> Movement:
-    return Movement.model_construct(entity_id=entity, kind=kind, amount=EXACT.subtract(cur, prev),
-                                    prev_mrr=prev, cur_mrr=cur, on=on, line_ids=line_ids)
+    return trusted(Movement, entity_id=entity, kind=kind, amount=EXACT.subtract(cur, prev),
+                   prev_mrr=prev, cur_mrr=cur, on=on, line_ids=line_ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 from expansion_revenue.dataset import Dataset
+from expansion_revenue.engine._gc import collection_paused
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
 from expansion_revenue.engine.normalize import LineTerms, compile_lines
@@ -17,6 +18,7 @@ from expansion_revenue.fx import FxRates
 from expansion_revenue.money import EXACT
 from expansion_revenue.periods import as_day
 from expansion_revenue.policy import Policy
+from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.snapshot import LineMrr, MrrSnapshot
 
 __all__ = ["mrr_snapshot", "snapshot_from_terms"]
@@ -43,7 +45,7 @@ def mrr_snapshot(
         MissingRateError: a contract currency has no rate on or before ``at``.
         CurrencyMismatchError: several currencies and no reporting currency or FX table.
 
-    >>> from expansion_revenue import load_example
+    >>> from expansion_revenue import load_example, load_example_fx
     >>> snap = mrr_snapshot(load_example(), "2024-01-31", currency="USD", fx=load_example_fx())
     >>> snap.currency, snap.total > 0
     ('USD', True)
@@ -51,7 +53,8 @@ def mrr_snapshot(
     policy = policy or Policy()
     day = as_day(at, "at")
     converter = Converter.for_dataset(dataset, currency, fx, policy)
-    return snapshot_from_terms(dataset, compile_lines(dataset, policy), day, converter, policy)
+    with collection_paused():
+        return snapshot_from_terms(dataset, compile_lines(dataset, policy), day, converter, policy)
 
 
 def snapshot_from_terms(
@@ -73,7 +76,7 @@ def snapshot_from_terms(
         value = EXACT.multiply(local, rate)
         total = EXACT.add(total, value)
         ref = term.ref
-        rows.append(LineMrr.model_construct(
+        rows.append(trusted(LineMrr,
             line_id=ref.line.id, contract_id=ref.contract.id, customer_id=ref.customer.id,
             entity_id=entity_of(ref.customer.id), product_id=ref.product.id, plan_id=ref.plan.id,
             currency=term.currency, mrr_local=local, rate=rate, mrr=value))

@@ -17,16 +17,21 @@ Fraction(1, 12)
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import decimal
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from expansion_revenue.dataset import Dataset, LineRef
 from expansion_revenue.models import Interval, IntervalUnit
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 
-__all__ = ["LineTerms", "compile_lines", "exact_or_rounded", "line_terms", "monthly_factor"]
+__all__ = ["LineTerms", "compile_lines", "exact_or_rounded", "line_terms", "monthly_factor",
+           "monthly_value"]
+
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
 
 
 def monthly_factor(interval: Interval, policy: Policy) -> Fraction:
@@ -57,8 +62,32 @@ def exact_or_rounded(value: Fraction, places: int) -> Decimal:
     return Decimal(round(scaled)).scaleb(-places)
 
 
-@dataclass(frozen=True, slots=True)
-class LineTerms:
+def monthly_value(amount: Decimal, factor: Fraction, places: int) -> Decimal:
+    """``amount x factor`` as :func:`exact_or_rounded` would give it, without fractions when exact.
+
+    The common case (a monthly price, an annual price divisible by 12) is a plain Decimal
+    division; only a non-terminating result takes the slower exact-fraction path.
+
+    >>> monthly_value(Decimal("1200"), Fraction(1, 12), 6), monthly_value(Decimal("100"), Fraction(1, 12), 6)
+    (Decimal('100'), Decimal('8.333333'))
+    """
+    numerator = amount if factor.numerator == 1 else EXACT.multiply(amount, Decimal(factor.numerator))
+    try:
+        result = numerator if factor.denominator == 1 else EXACT.divide(
+            numerator, Decimal(factor.denominator))
+    except (decimal.Inexact, decimal.Rounded):
+        return exact_or_rounded(Fraction(numerator) / factor.denominator, places)
+    exponent = result.as_tuple().exponent
+    if exponent < -places:  # type: ignore[operator]
+        return exact_or_rounded(Fraction(result), places)
+    if exponent < 0:  # type: ignore[operator]
+        result = result.normalize(EXACT)  # 225.00 -> 225, 8.50 -> 8.5
+        if result.as_tuple().exponent > 0:  # type: ignore[operator]
+            result = result.quantize(_ONE)  # 1E+2 -> 100
+    return result
+
+
+class LineTerms(NamedTuple):
     """One line reduced to what the engine needs: ids, dates and its MRR in contract currency.
 
     ``mrr_discounted`` applies from ``start`` until ``discount_end`` (or ``end``), ``mrr_full``
@@ -105,12 +134,18 @@ def line_terms(ref: LineRef, policy: Policy) -> LineTerms:
     >>> t.mrr_discounted, t.mrr_full   # 1200 x 3 / 12 = 300; x 0.75 = 225
     (Decimal('225'), Decimal('300'))
     """
+    return _line_terms(ref, policy, monthly_factor(ref.plan.interval, policy))
+
+
+def _line_terms(ref: LineRef, policy: Policy, factor: Fraction) -> LineTerms:
     line, plan = ref.line, ref.plan
     price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
-    base = Fraction(price) * line.quantity * monthly_factor(plan.interval, policy)
-    full = exact_or_rounded(base, policy.mrr_decimal_places)
+    places = policy.mrr_decimal_places
+    gross = EXACT.multiply(price, Decimal(line.quantity))
+    full = monthly_value(gross, factor, places)
     if policy.discounts_reduce_mrr and line.discount:
-        discounted = exact_or_rounded(base * (1 - Fraction(line.discount)), policy.mrr_decimal_places)
+        net = EXACT.multiply(gross, EXACT.subtract(_ONE, line.discount))
+        discounted = monthly_value(net, factor, places)
     else:
         discounted = full
     return LineTerms(ref, ref.contract.currency, line.start, line.end, line.discount_end,
@@ -120,7 +155,27 @@ def line_terms(ref: LineRef, policy: Policy) -> LineTerms:
 def compile_lines(dataset: Dataset, policy: Policy) -> tuple[LineTerms, ...]:
     """Every line of ``dataset`` as :class:`LineTerms`, in dataset order.
 
+    Lines with the same price, quantity, discount and plan share one computation.
+
     >>> compile_lines(Dataset(), Policy())
     ()
     """
-    return tuple(line_terms(ref, policy) for ref in dataset.lines)
+    factors: dict[str, Fraction] = {}
+    values: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal]] = {}
+    out = []
+    with_discounts = policy.discounts_reduce_mrr
+    for ref in dataset.lines:
+        line, plan = ref.line, ref.plan
+        price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
+        discount = line.discount if with_discounts else _ZERO
+        key = (price, line.quantity, discount, plan.id)
+        found = values.get(key)
+        if found is None:
+            factor = factors.get(plan.id)
+            if factor is None:
+                factor = factors[plan.id] = monthly_factor(plan.interval, policy)
+            terms = _line_terms(ref, policy, factor)
+            found = values[key] = (terms.mrr_discounted, terms.mrr_full)
+        out.append(LineTerms(ref, ref.contract.currency, line.start, line.end, line.discount_end,
+                             found[0], found[1]))
+    return tuple(out)

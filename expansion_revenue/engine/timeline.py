@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from expansion_revenue.engine.normalize import LineTerms
 from expansion_revenue.money import EXACT
@@ -28,6 +28,8 @@ State = tuple[tuple[str, Decimal], ...]
 #: The state of an entity with no active line.
 EMPTY: State = ()
 
+_ZERO = Decimal(0)
+
 
 def positive(state: State) -> bool:
     """Whether a state has MRR above zero (rates are positive, so currency does not matter).
@@ -38,8 +40,7 @@ def positive(state: State) -> bool:
     return any(amount > 0 for _, amount in state)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """An entity's state after all of one day's changes.
 
     Attributes:
@@ -47,12 +48,14 @@ class Change:
         state: MRR by currency from this day on.
         active: how many lines are active from this day on (free lines included).
         line_ids: the lines that changed on this day.
+        paying: whether the state has MRR above zero (``positive(state)``, computed once).
     """
 
     day: datetime.date
     state: State
     active: int
     line_ids: tuple[str, ...]
+    paying: bool
 
 
 def build_timelines(
@@ -65,30 +68,65 @@ def build_timelines(
     """
     raw: dict[str, list[tuple[datetime.date, str, Decimal, int, str]]] = defaultdict(list)
     for term in terms:
-        entity = entity_of(term.ref.customer.id)
-        line_id = term.ref.line.id
-        changes = term.changes()
-        last = len(changes) - 1
-        for index, (day, delta) in enumerate(changes):
-            active = 1 if index == 0 else (-1 if index == last and term.end is not None else 0)
-            raw[entity].append((day, term.currency, delta, active, line_id))
-    timelines: dict[str, tuple[Change, ...]] = {}
-    for entity, entries in raw.items():
-        entries.sort(key=lambda entry: entry[0])
-        amounts: dict[str, Decimal] = {}
-        active = 0
-        out: list[Change] = []
-        index = 0
-        while index < len(entries):
-            day = entries[index][0]
-            lines: list[str] = []
-            while index < len(entries) and entries[index][0] == day:
-                _, currency, delta, step, line_id = entries[index]
-                amounts[currency] = EXACT.add(amounts.get(currency, Decimal(0)), delta)
-                active += step
-                lines.append(line_id)
-                index += 1
-            state = tuple(sorted((cur, amt) for cur, amt in amounts.items() if amt != 0))
-            out.append(Change(day, state, active, tuple(dict.fromkeys(lines))))
-        timelines[entity] = tuple(out)
-    return timelines
+        entries = raw[entity_of(term.ref.customer.id)]
+        line_id, currency, current = term.ref.line.id, term.currency, term.mrr_discounted
+        entries.append((term.start, currency, current, 1, line_id))
+        end, discount_end = term.end, term.discount_end
+        if discount_end is not None and (end is None or discount_end < end):
+            entries.append((discount_end, currency, EXACT.subtract(term.mrr_full, current), 0,
+                            line_id))
+            current = term.mrr_full
+        if end is not None:
+            entries.append((end, currency, -current, -1, line_id))
+    return {entity: _fold(entries) for entity, entries in raw.items()}
+
+
+def _fold(entries: list[tuple[datetime.date, str, Decimal, int, str]]) -> tuple[Change, ...]:
+    """One entity's dated deltas, summed day by day into states."""
+    entries.sort(key=_day)
+    first_currency = entries[0][1]
+    if all(entry[1] == first_currency for entry in entries):
+        return _fold_one_currency(entries, first_currency)
+    amounts: dict[str, Decimal] = {}
+    active = 0
+    out: list[Change] = []
+    index, count = 0, len(entries)
+    while index < count:
+        day = entries[index][0]
+        lines: list[str] = []
+        while index < count and entries[index][0] == day:
+            _, currency, delta, step, line_id = entries[index]
+            amounts[currency] = EXACT.add(amounts.get(currency, _ZERO), delta)
+            active += step
+            lines.append(line_id)
+            index += 1
+        state = tuple(sorted((cur, amt) for cur, amt in amounts.items() if amt != 0))
+        out.append(Change(day, state, active, tuple(dict.fromkeys(lines)), positive(state)))
+    return tuple(out)
+
+
+def _fold_one_currency(
+    entries: list[tuple[datetime.date, str, Decimal, int, str]], currency: str
+) -> tuple[Change, ...]:
+    amount = _ZERO
+    active = 0
+    out: list[Change] = []
+    index, count = 0, len(entries)
+    while index < count:
+        day = entries[index][0]
+        lines: list[str] = []
+        while index < count and entries[index][0] == day:
+            entry = entries[index]
+            amount = EXACT.add(amount, entry[2])
+            active += entry[3]
+            lines.append(entry[4])
+            index += 1
+        state: State = ((currency, amount),) if amount != 0 else EMPTY
+        out.append(Change(day, state, active,
+                          tuple(lines) if len(lines) == 1 else tuple(dict.fromkeys(lines)),
+                          amount > 0))
+    return tuple(out)
+
+
+def _day(entry: tuple[datetime.date, str, Decimal, int, str]) -> datetime.date:
+    return entry[0]

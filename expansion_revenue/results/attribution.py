@@ -145,7 +145,7 @@ class Attribution(BaseModel):
         ``contraction``, ``fx``, ``unclassified``). ``add_on`` keeps add-on products only.
 
         >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
-        >>> b = revenue_bridge(load_example(), "2023-01", "2024-12", fx=load_example_fx())
+        >>> b = revenue_bridge(load_example(), "2023-02", "2024-12", fx=load_example_fx())
         >>> by_product = b.attribution.breakdown("product")
         >>> sum(v.get("expansion", 0) for v in by_product.values()) == b.attribution.tree["expansion"]
         True

@@ -72,8 +72,8 @@ class MrrSnapshot(BaseModel):
         total: total MRR.
         lines: every active line, in dataset order.
 
-    >>> from expansion_revenue import mrr_snapshot, load_example
-    >>> snap = mrr_snapshot(load_example(), "2024-06-30")
+    >>> from expansion_revenue import mrr_snapshot, load_example, load_example_fx
+    >>> snap = mrr_snapshot(load_example(), "2024-06-30", fx=load_example_fx())
     >>> snap.total == sum(snap.by_customer.values())
     True
     """

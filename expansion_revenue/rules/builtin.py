@@ -42,8 +42,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.engine.normalize import exact_or_rounded
-from expansion_revenue.money import EXACT
-from expansion_revenue.rules.change import LineView, ProductChange
+from expansion_revenue.money import EXACT, quantize
+from expansion_revenue.rules.change import LineView, Price, ProductChange
 
 __all__ = ["BuiltinRule", "PriceVolumeMixRule", "ProductAddedRule", "ProductRemovedRule", "Step"]
 
@@ -166,21 +166,21 @@ class PriceVolumeMixRule(_Builtin):
         return [(category, change.convert(amount)) for category, amount in local.items()]
 
     def _split(self, before: LineView, after: LineView, places: int) -> list[tuple[str, Decimal]]:
-        drivers = {"tier": before.list_unit_mrr, "quantity": Fraction(before.line.quantity),
-                   "price": before.unit_mrr - before.list_unit_mrr,
-                   "discount": Fraction(before.discount)}
-        targets = {"tier": after.list_unit_mrr, "quantity": Fraction(after.line.quantity),
-                   "price": after.unit_mrr - after.list_unit_mrr, "discount": Fraction(after.discount)}
+        drivers = _drivers(before)
+        targets = _drivers(after)
+        exact = all(isinstance(v, Decimal) for v in (*drivers.values(), *targets.values()))
         parts: list[tuple[str, Decimal]] = []
         value = before.mrr_local
         for index, step in enumerate(self.order):
             drivers[step] = targets[step]
             if index == len(self.order) - 1:
                 new_value = after.mrr_local
+            elif exact:
+                new_value = _decimal_value(drivers, places)
             else:
-                exact = ((drivers["tier"] + drivers["price"]) * drivers["quantity"]
-                         * (1 - drivers["discount"]))
-                new_value = exact_or_rounded(exact, places)
+                new_value = exact_or_rounded(
+                    (Fraction(drivers["tier"]) + Fraction(drivers["price"]))
+                    * Fraction(drivers["quantity"]) * (1 - Fraction(drivers["discount"])), places)
             delta = EXACT.subtract(new_value, value)
             if delta != 0:
                 up, down = _CATEGORY[step]
@@ -189,6 +189,26 @@ class PriceVolumeMixRule(_Builtin):
                 parts.append((up if delta > 0 else down, delta))
             value = new_value
         return parts
+
+
+def _drivers(view: LineView) -> dict[str, Price]:
+    premium: Price
+    if isinstance(view.unit_mrr, Decimal) and isinstance(view.list_unit_mrr, Decimal):
+        premium = EXACT.subtract(view.unit_mrr, view.list_unit_mrr)
+    else:
+        premium = Fraction(view.unit_mrr) - Fraction(view.list_unit_mrr)
+    return {"tier": view.list_unit_mrr, "quantity": Decimal(view.line.quantity), "price": premium,
+            "discount": view.discount}
+
+
+def _decimal_value(drivers: dict[str, Price], places: int) -> Decimal:
+    """``(L + E) x Q x (1 - D)`` in exact Decimals, rounded like a line's MRR."""
+    unit = EXACT.add(drivers["tier"], drivers["price"])  # type: ignore[arg-type]
+    value = EXACT.multiply(EXACT.multiply(unit, drivers["quantity"]),  # type: ignore[arg-type]
+                           EXACT.subtract(Decimal(1), drivers["discount"]))  # type: ignore[arg-type]
+    if value.as_tuple().exponent < -places:  # type: ignore[operator]
+        return quantize(value, places)
+    return value
 
 
 def _pair(

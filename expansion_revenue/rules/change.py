@@ -20,7 +20,10 @@ from expansion_revenue.models import ContractLine, Plan, Product, ProductKind
 from expansion_revenue.money import EXACT
 from expansion_revenue.results.bridge import MovementKind
 
-__all__ = ["LineView", "ProductChange"]
+__all__ = ["LineView", "Price", "ProductChange"]
+
+#: A price per unit per month: a Decimal when it terminates, else an exact Fraction.
+Price = Decimal | Fraction
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,18 @@ class LineView:
         plan: its plan.
         mrr_local: its MRR in the contract currency on that day (rounded once, see
             :mod:`expansion_revenue.engine.normalize`).
-        list_unit_mrr: the plan's list price per unit as monthly revenue (exact).
-        unit_mrr: the price actually charged per unit as monthly revenue (exact; negotiated price
-            or list).
+        list_unit_mrr: the plan's list price per unit as monthly revenue (exact: a Decimal, or
+            a Fraction when it does not terminate).
+        unit_mrr: the price actually charged per unit as monthly revenue (exact, as above;
+            negotiated price or list).
         discount: the discount fraction in force that day (0 when the policy ignores discounts).
     """
 
     line: ContractLine
     plan: Plan
     mrr_local: Decimal
-    list_unit_mrr: Fraction
-    unit_mrr: Fraction
+    list_unit_mrr: Price
+    unit_mrr: Price
     discount: Decimal
 
     @property
