@@ -30,8 +30,17 @@ from expansion_revenue.errors import (
     MissingRateError,
     RuleError,
 )
+from expansion_revenue.examples import example_path, load_example, load_example_fx
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.fx import FxRates
+from expansion_revenue.load import (
+    dataset_from_flat_records,
+    dataset_from_tables,
+    fx_rates_from_records,
+    load_csv_folder,
+    load_flat_csv,
+    load_fx_csv,
+)
 from expansion_revenue.models import (
     Contract,
     ContractLine,
@@ -87,5 +96,14 @@ __all__ = [
     "ProductKind",
     "RuleError",
     "__version__",
+    "dataset_from_flat_records",
+    "dataset_from_tables",
+    "example_path",
+    "fx_rates_from_records",
+    "load_csv_folder",
+    "load_example",
+    "load_example_fx",
+    "load_flat_csv",
+    "load_fx_csv",
     "mrr_snapshot",
 ]

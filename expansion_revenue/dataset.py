@@ -139,22 +139,24 @@ class Dataset:
         contracts: Iterable[Contract | Mapping[str, Any]] = (),
     ) -> None:
         problems: list[DataProblem] = []
+        # Ids of records that failed validation: a reference to one is not also "unknown".
+        invalid: set[tuple[str, str]] = set()
         set_ = object.__setattr__
-        set_(self, "customers", _validate_all(Customer, customers, "customer", problems))
-        set_(self, "products", _validate_all(Product, products, "product", problems))
-        set_(self, "plans", _validate_all(Plan, plans, "plan", problems))
-        set_(self, "contracts", _validate_all(Contract, contracts, "contract", problems))
+        set_(self, "customers", _validate_all(Customer, customers, "customer", problems, invalid))
+        set_(self, "products", _validate_all(Product, products, "product", problems, invalid))
+        set_(self, "plans", _validate_all(Plan, plans, "plan", problems, invalid))
+        set_(self, "contracts", _validate_all(Contract, contracts, "contract", problems, invalid))
         set_(self, "_customers", _index(self.customers, "customer", problems))
         set_(self, "_products", _index(self.products, "product", problems))
         set_(self, "_plans", _index(self.plans, "plan", problems))
         set_(self, "_contracts", _index(self.contracts, "contract", problems))
-        problems += _check_customers(self.customers, self._customers)
+        problems += _check_customers(self.customers, self._customers, invalid)
         for plan in self.plans:
-            if plan.product_id not in self._products:
+            if plan.product_id not in self._products and ("product", plan.product_id) not in invalid:
                 problems.append(DataProblem("plan", plan.id, "product_id",
                                             f"unknown product '{plan.product_id}'",
                                             "unknown_reference"))
-        lines, line_index = _check_contracts(self, problems)
+        lines, line_index = _check_contracts(self, problems, invalid)
         if problems:
             raise InvalidDataError(problems)
         set_(self, "lines", lines)
@@ -298,7 +300,7 @@ def _as_list(key: str, value: object) -> list[Any]:
 
 def _validate_all(
     model: type[M], records: Iterable[M | Mapping[str, Any]], kind: str,
-    problems: list[DataProblem],
+    problems: list[DataProblem], invalid: set[tuple[str, str]],
 ) -> tuple[M, ...]:
     valid: list[M] = []
     for index, raw in enumerate(records):
@@ -310,7 +312,35 @@ def _validate_all(
         except ValidationError as exc:
             problems += _located(problems_from_validation_error(exc, kind, _record_id(raw, index)),
                                  raw)
+            invalid.add((kind, _record_id(raw, index).strip()))
+            if model is Contract and isinstance(raw, Mapping):
+                partial = _salvage_contract(raw, invalid)
+                if partial is not None:
+                    valid.append(partial)  # type: ignore[arg-type]
     return tuple(valid)
+
+
+def _salvage_contract(raw: Mapping[str, Any], invalid: set[tuple[str, str]]) -> Contract | None:
+    """The contract without its invalid lines, so the rest can still be checked and reported.
+
+    Returns ``None`` when the contract's own fields are invalid. The problems of the dropped lines
+    are already reported; the dataset is invalid either way.
+    """
+    lines = raw.get("lines", ())
+    valid_lines: list[ContractLine] = []
+    if isinstance(lines, (list, tuple)):
+        for index, item in enumerate(lines):
+            if isinstance(item, ContractLine):
+                valid_lines.append(item)
+                continue
+            try:
+                valid_lines.append(ContractLine.model_validate(item))
+            except ValidationError:
+                invalid.add(("line", _record_id(item, index).strip()))
+    try:
+        return Contract.model_validate({**raw, "lines": valid_lines})
+    except ValidationError:
+        return None
 
 
 def _located(problems: list[DataProblem], raw: object) -> list[DataProblem]:
@@ -342,10 +372,13 @@ def _index(records: tuple[Any, ...], kind: str, problems: list[DataProblem]) -> 
     return index
 
 
-def _check_customers(customers: tuple[Customer, ...], index: dict[str, Customer]) -> list[DataProblem]:
+def _check_customers(
+    customers: tuple[Customer, ...], index: dict[str, Customer], invalid: set[tuple[str, str]]
+) -> list[DataProblem]:
     problems = []
     for customer in customers:
-        if customer.parent_id is not None and customer.parent_id not in index:
+        parent = customer.parent_id
+        if parent is not None and parent not in index and ("customer", parent) not in invalid:
             problems.append(DataProblem("customer", customer.id, "parent_id",
                                         f"unknown customer '{customer.parent_id}'",
                                         "unknown_reference"))
@@ -370,29 +403,33 @@ def _check_customers(customers: tuple[Customer, ...], index: dict[str, Customer]
 
 
 def _check_contracts(
-    dataset: Dataset, problems: list[DataProblem]
+    dataset: Dataset, problems: list[DataProblem], invalid: set[tuple[str, str]]
 ) -> tuple[tuple[LineRef, ...], dict[str, LineRef]]:
     lines: list[LineRef] = []
     line_index: dict[str, LineRef] = {}
+    seen_ids: set[str] = set()
     customers: dict[str, Customer] = dataset._customers
     plans: dict[str, Plan] = dataset._plans
     products: dict[str, Product] = dataset._products
     for contract in dataset.contracts:
         customer = customers.get(contract.customer_id)
-        if customer is None:
+        if customer is None and ("customer", contract.customer_id) not in invalid:
             problems.append(DataProblem("contract", contract.id, "customer_id",
                                         f"unknown customer '{contract.customer_id}'",
                                         "unknown_reference"))
         for line in contract.lines:
-            if line.id in line_index:
+            # Not line_index: it only holds fully resolved lines, and a duplicate is one either way.
+            if line.id in seen_ids:
                 problems.append(DataProblem("line", line.id, "id", "duplicate line id",
                                             "duplicate_id"))
                 continue
+            seen_ids.add(line.id)
             plan = plans.get(line.plan_id)
             if plan is None:
-                problems.append(DataProblem("line", line.id, "plan_id",
-                                            f"unknown plan '{line.plan_id}'",
-                                            "unknown_reference"))
+                if ("plan", line.plan_id) not in invalid:
+                    problems.append(DataProblem("line", line.id, "plan_id",
+                                                f"unknown plan '{line.plan_id}'",
+                                                "unknown_reference"))
                 continue
             price_currency = (line.unit_price or plan.price).currency
             if price_currency != contract.currency:

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidDataError",
     "InvalidPeriodError",
     "MissingExtraError",
+    "MetricInputError",
     "MissingRateError",
     "RuleError",
 ]
@@ -118,6 +119,16 @@ class InvalidPeriodError(ExpansionRevenueError, ValueError):
     Traceback (most recent call last):
     ...
     expansion_revenue.errors.InvalidPeriodError: start 2024-02-01 is after end 2024-01-01
+    """
+
+
+class MetricInputError(ExpansionRevenueError, ValueError):
+    """An argument a metric, cohort or projection function cannot use.
+
+    >>> raise MetricInputError("gross_margin must be above 0 and at most 1, got 1.5")
+    Traceback (most recent call last):
+    ...
+    expansion_revenue.errors.MetricInputError: gross_margin must be above 0 and at most 1, got 1.5
     """
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
@@ -58,6 +59,22 @@ class FxRates(BaseModel):
 
     target: Currency
     rates: FrozenMap[Currency, FrozenMap[datetime.date, PositiveRate]]
+
+    @field_validator("rates", mode="before")
+    @classmethod
+    def _distinct_currencies(cls, rates: Any) -> Any:
+        # "eur" and "EUR" are one currency once validated: refuse rather than keep one silently.
+        if isinstance(rates, Mapping):
+            seen: dict[str, object] = {}
+            for key in rates:
+                code = key.strip().upper() if isinstance(key, str) else key
+                if isinstance(code, str) and code in seen:
+                    raise PydanticCustomError(
+                        "currency_duplicate", "currency {code} is given twice ('{first}' and '{second}')",
+                        {"code": code, "first": seen[code], "second": key})
+                if isinstance(code, str):
+                    seen[code] = key
+        return rates
 
     @field_validator("rates")
     @classmethod

@@ -26,6 +26,7 @@ from expansion_revenue.errors import CurrencyMismatchError
 __all__ = [
     "EXACT",
     "ISO_4217",
+    "MAX_EXPONENT",
     "Amount",
     "Currency",
     "Money",
@@ -74,7 +75,7 @@ def _check_currency(value: object) -> object:
             return code
         raise PydanticCustomError(
             "currency_unknown",
-            "unknown currency code {code!r}: expected an ISO 4217 code such as 'USD'",
+            "unknown currency code '{code}': expected an ISO 4217 code such as 'USD'",
             {"code": value},
         )
     raise PydanticCustomError("currency_type", "a currency code must be a string", {})
@@ -84,12 +85,19 @@ def _check_currency(value: object) -> object:
 Currency = Annotated[str, BeforeValidator(_check_currency)]
 
 
+#: The largest decimal exponent an amount may have, either way (``1E-1000`` to ``1E+1000`` in
+#: size). Far beyond any amount, rate or ratio, it stops a value such as ``1e999999999`` from
+#: turning into a billion-digit integer when the engine takes it as an exact fraction.
+MAX_EXPONENT = 1000
+
+
 def to_decimal(value: object) -> Decimal:
     """Convert a value to an exact, finite :class:`~decimal.Decimal`, or raise ``ValueError``.
 
     Strings, ints and Decimals convert exactly. A float converts through its shortest repr, and
     only when that repr has at most 15 significant digits (beyond that a float cannot tell which
-    decimal was meant). Booleans, NaN and infinities are refused.
+    decimal was meant). Booleans, NaN, infinities and sizes beyond :data:`MAX_EXPONENT` are
+    refused.
 
     >>> to_decimal(0.1), to_decimal("12.50"), to_decimal(3)
     (Decimal('0.1'), Decimal('12.50'), Decimal('3'))
@@ -121,7 +129,17 @@ def to_decimal(value: object) -> Decimal:
         raise ValueError(f"{type(value).__name__} is not a number")
     if not result.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
+    if abs(result.adjusted()) > MAX_EXPONENT:
+        if not result:
+            return Decimal(0)  # 0E-999999999 is zero, but would blow up any sum it entered
+        raise ValueError(f"{_shown(result)} is out of range (at most 1E+{MAX_EXPONENT} and at least "
+                         f"1E-{MAX_EXPONENT} in size)")
     return result
+
+
+def _shown(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]}"
 
 
 def _amount(value: object) -> Decimal:
@@ -217,6 +235,8 @@ class Money(BaseModel):
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other, "divide")
+        if not other.amount:
+            raise ZeroDivisionError(f"cannot divide by a zero {other.currency} amount")
         return _ROUNDING.divide(self.amount, other.amount)
 
     def _compare(self, other: object) -> tuple[Decimal, Decimal]:

@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, model_
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.models._base import Record
+from expansion_revenue.money import to_decimal
 
 __all__ = ["Policy", "Ratio"]
 
@@ -29,16 +30,23 @@ __all__ = ["Policy", "Ratio"]
 def _ratio(value: object) -> Fraction:
     result: Fraction | None = None
     try:
-        if isinstance(value, (str, Decimal, Fraction)) or (
-            isinstance(value, int) and not isinstance(value, bool)
-        ):
+        if isinstance(value, Fraction) or (isinstance(value, int) and not isinstance(value, bool)):
             result = Fraction(value)
+        elif isinstance(value, Decimal):
+            # Through to_decimal: it refuses NaN, infinities and exponents such as 1e999999999,
+            # which Fraction would expand into a billion-digit integer.
+            result = Fraction(to_decimal(value))
+        elif isinstance(value, str) and value.count("/") <= 1:
+            numerator, slash, denominator = value.partition("/")
+            result = Fraction(to_decimal(numerator))
+            if slash:
+                result /= Fraction(to_decimal(denominator))
     except (ValueError, ZeroDivisionError):
         result = None
     if result is None:
         raise PydanticCustomError(
-            "ratio", "expected an exact ratio such as '52/12' or '4.33', got {value!r}",
-            {"value": value},
+            "ratio", "expected an exact ratio such as '52/12' or '4.33', got {value}",
+            {"value": repr(value)},
         )
     if result <= 0:
         raise PydanticCustomError("ratio_positive", "must be positive, got {value}",
@@ -59,8 +67,8 @@ def _level(value: object) -> object:
             return text
     raise PydanticCustomError(
         "entity_level",
-        "level must be 'customer', 'parent', 'ultimate_parent' or 'attribute:<name>', got {value!r}",
-        {"value": value},
+        "level must be 'customer', 'parent', 'ultimate_parent' or 'attribute:<name>', got {value}",
+        {"value": repr(value)},
     )
 
 

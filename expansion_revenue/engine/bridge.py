@@ -51,7 +51,6 @@ from expansion_revenue.periods import Frequency, resolve_period, series_boundari
 from expansion_revenue.policy import Policy
 from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.bridge import (
-    COMPONENTS,
     Bridge,
     BridgeMethod,
     BridgeSeries,
@@ -247,9 +246,10 @@ def _bridges(
     bridges = []
     attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
     for k in range(1, periods + 1):
-        sums = dict.fromkeys(COMPONENTS, _ZERO)
+        by_kind: dict[MovementKind, Decimal] = dict.fromkeys(MovementKind, _ZERO)
         for row in rows[k - 1]:
-            sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
+            by_kind[row.kind] = EXACT.add(by_kind[row.kind], row.amount)
+        sums = {kind.value: amount for kind, amount in by_kind.items()}
         ledger = tuple(rows[k - 1])
         attributed = None if attributor is None else attributor.attribute_movements(
             boundaries[k - 1], boundaries[k], converter.currency, method, ledger)
@@ -263,19 +263,22 @@ def _bridges(
 
 
 def _local_totals(terms: tuple[LineTerms, ...], boundaries: tuple[datetime.date, ...]) -> list[State]:
-    """Total MRR by contract currency on each boundary, by one sweep over all line changes."""
-    changes = sorted(
-        ((day, term.currency, delta) for term in terms for day, delta in term.changes()),
-        key=lambda change: change[0],
-    )
+    """Total MRR by contract currency on each boundary: line changes bucketed by period, summed."""
+    buckets: list[dict[str, Decimal]] = [{} for _ in boundaries]
+    last = len(boundaries)
+    find = bisect.bisect_left
+    add = EXACT.add
+    for term in terms:
+        for day, delta in term.changes():
+            k = find(boundaries, day)  # the change counts from boundary k on
+            if k < last:
+                bucket = buckets[k]
+                bucket[term.currency] = add(bucket.get(term.currency, _ZERO), delta)
     amounts: dict[str, Decimal] = {}
     out: list[State] = []
-    index = 0
-    for boundary in boundaries:
-        while index < len(changes) and changes[index][0] <= boundary:
-            _, cur, delta = changes[index]
-            amounts[cur] = EXACT.add(amounts.get(cur, _ZERO), delta)
-            index += 1
+    for bucket in buckets:
+        for currency, delta in bucket.items():
+            amounts[currency] = add(amounts.get(currency, _ZERO), delta)
         out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
     return out
 

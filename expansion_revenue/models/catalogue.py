@@ -69,7 +69,7 @@ class Interval(Record):
             if match is None:
                 raise PydanticCustomError(
                     "interval_text",
-                    "cannot read {text!r} as a billing interval (try 'month', '3 months', 'annual')",
+                    "cannot read '{text}' as a billing interval (try 'month', '3 months', 'annual')",
                     {"text": value},
                 )
             return {"count": int(match.group(1) or 1), "unit": match.group(2).lower()}

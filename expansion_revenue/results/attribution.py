@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -22,6 +22,12 @@ from pydantic_core import PydanticCustomError
 from expansion_revenue.categories import Categories
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+    from expansion_revenue.display.frames import DecimalMode
 
 __all__ = ["AttributedPart", "Attribution", "BreakdownKey"]
 
@@ -197,3 +203,62 @@ class Attribution(BaseModel):
                    categories=first.categories, expansion=total("expansion"),
                    contraction=total("contraction"), fx=total("fx"),
                    parts=tuple(p for a in attributions for p in a.parts))
+
+    def to_pandas(self, table: Literal["parts", "categories"] = "parts", *,
+                  decimals: DecimalMode = "exact") -> pd.DataFrame:
+        """The parts, or the amount per category, as a pandas DataFrame.
+
+        Tables and their columns:
+
+        * ``parts``: one row per :class:`AttributedPart`; columns ``entity_id``, ``movement``,
+          ``on``, ``category``, ``amount``, ``rule``, ``product_id``, ``add_on``, ``plan_id``,
+          ``tier`` and ``line_ids``. The amounts of each ``movement`` sum to that total
+          (:attr:`expansion`, :attr:`contraction`, :attr:`fx`).
+        * ``categories``: one row per leaf category (every declared leaf, zeros included);
+          columns ``category``, ``root`` (``expansion``, ``contraction``, ``fx``,
+          ``unclassified``) and ``amount``, which sums to ``expansion + contraction + fx``.
+
+        Amounts are Decimals unless ``decimals="float"`` (see
+        :mod:`expansion_revenue.display.frames`).
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+            ValueError: an unknown table.
+
+        >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+        >>> a = revenue_bridge(load_example(), "2024-01", "2024-12", fx=load_example_fx()).attribution
+        >>> parts = a.to_pandas()
+        >>> parts[parts["movement"] == "expansion"]["amount"].sum() == a.expansion
+        True
+        >>> a.to_pandas("categories")["amount"].sum() == a.expansion + a.contraction + a.fx
+        True
+        """
+        from expansion_revenue.display.frames import to_pandas
+
+        return to_pandas(self, table, decimals=decimals)
+
+    def to_polars(self, table: Literal["parts", "categories"] = "parts", *,
+                  decimals: DecimalMode = "exact") -> pl.DataFrame:
+        """The parts, or the amount per category, as a polars DataFrame.
+
+        The same tables and columns as :meth:`to_pandas`; amounts are ``pl.Decimal`` with the scale that
+        holds every value exactly (``decimals="float"``: ``pl.Float64``).
+
+        Raises:
+            MissingExtraError: polars is not installed.
+            ValueError: an unknown table.
+
+        >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+        >>> a = revenue_bridge(load_example(), "2024-01", "2024-12", fx=load_example_fx()).attribution
+        >>> a.to_polars("categories")["amount"].sum() == a.expansion + a.contraction + a.fx
+        True
+        """
+        from expansion_revenue.display.frames import to_polars
+
+        return to_polars(self, table, decimals=decimals)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a small HTML table (see :mod:`expansion_revenue.display.html`)."""
+        from expansion_revenue.display.html import render_html
+
+        return render_html(self)

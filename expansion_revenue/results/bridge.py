@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,19 @@ from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
 from expansion_revenue.results.attribution import Attribution
 from expansion_revenue.results.snapshot import exact_sum
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from expansion_revenue.display.frames import DecimalMode
+
+#: The tables of a bridge's frames (see :meth:`Bridge.to_pandas`).
+BridgeTable = Literal["bridge", "ledger", "entities"]
+#: The tables of a series' frames (see :meth:`BridgeSeries.to_pandas`).
+SeriesTable = Literal["periods", "ledger"]
 
 __all__ = [
     "COMPONENTS", "Bridge", "BridgeMethod", "BridgeSeries", "EntityChange", "Movement", "MovementKind",
@@ -171,26 +184,36 @@ class Bridge(BaseModel):
                 {"start": str(self.starting_mrr), "net": str(self.net_change),
                  "end": str(self.ending_mrr)},
             )
-        sums: dict[str, Decimal] = defaultdict(Decimal)
-        per_entity: dict[str, Decimal] = defaultdict(Decimal)
+        add, zero = EXACT.add, Decimal(0)
+        sums: dict[MovementKind, Decimal] = {}
+        per_entity: dict[str, Decimal] = {}
         for row in self.ledger:
-            sums[row.kind.value] = EXACT.add(sums[row.kind.value], row.amount)
-            per_entity[row.entity_id] = EXACT.add(per_entity[row.entity_id], row.amount)
-        changes = {entity.entity_id: entity.change for entity in self.entities}
-        if self.periods == 1 and (set(changes) != set(per_entity) or any(
-                changes[key] != value for key, value in per_entity.items())):
-            raise PydanticCustomError(
-                "bridge_entities", "the ledger rows of some entity do not sum to its MRR change", {})
+            kind, entity = row.kind, row.entity_id
+            sums[kind] = add(sums.get(kind, zero), row.amount)
+            per_entity[entity] = add(per_entity.get(entity, zero), row.amount)
+        if self.periods == 1:
+            for change in self.entities:
+                moved = per_entity.pop(change.entity_id, None)
+                if moved is None or moved != EXACT.subtract(change.end_mrr, change.start_mrr):
+                    raise PydanticCustomError(
+                        "bridge_entities",
+                        "the ledger rows of entity '{entity}' do not sum to its MRR change",
+                        {"entity": change.entity_id})
+            if per_entity:
+                raise PydanticCustomError(
+                    "bridge_entities", "entity '{entity}' has ledger rows but no MRR change",
+                    {"entity": next(iter(per_entity))})
         if self.attribution is not None and (
                 (self.attribution.expansion, self.attribution.contraction, self.attribution.fx)
                 != (self.expansion, self.contraction, self.fx)):
             raise PydanticCustomError(
                 "bridge_attribution", "the attribution's totals differ from the bridge's", {})
-        for name in COMPONENTS:
-            if sums[name] != getattr(self, name):
+        for kind in MovementKind:
+            found = sums.get(kind, zero)
+            if found != getattr(self, kind.value):
                 raise PydanticCustomError(
                     "bridge_ledger", "{name} {value} is not the sum of its ledger rows ({rows})",
-                    {"name": name, "value": str(getattr(self, name)), "rows": str(sums[name])},
+                    {"name": kind.value, "value": str(getattr(self, kind.value)), "rows": str(found)},
                 )
         return self
 
@@ -248,6 +271,81 @@ class Bridge(BaseModel):
                    starting_mrr=zero, new=zero, reactivation=zero, expansion=zero,
                    contraction=zero, churn=zero, fx=zero, ending_mrr=zero, ledger=())
 
+    def to_pandas(self, table: BridgeTable = "bridge", *, decimals: DecimalMode = "exact") -> pd.DataFrame:
+        """The bridge, its ledger or its entities as a pandas DataFrame.
+
+        Tables and their columns:
+
+        * ``bridge``: one row for ``starting_mrr``, one per movement (``new``, ``reactivation``,
+          ``expansion``, ``contraction``, ``churn``, ``fx``) and one for ``ending_mrr``; columns
+          ``component``, ``kind`` (``start``, ``movement`` or ``end``) and ``amount``. The
+          movement rows sum to ``ending_mrr - starting_mrr``.
+        * ``ledger``: one row per :class:`Movement`; columns ``entity_id``, ``kind``, ``amount``,
+          ``prev_mrr``, ``cur_mrr``, ``on`` (events method; else missing) and ``line_ids``. The
+          amounts of each kind sum to that component.
+        * ``entities``: one row per :class:`EntityChange`; columns ``entity_id``, ``start_mrr``,
+          ``end_mrr`` and ``change``. The changes sum to ``ending_mrr - starting_mrr``.
+
+        The expansion attribution has its own frames: ``bridge.attribution.to_pandas()``.
+        Amounts are Decimals unless ``decimals="float"`` (see
+        :mod:`expansion_revenue.display.frames`).
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+            ValueError: an unknown table.
+
+        >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+        >>> b = revenue_bridge(load_example(), "2024-01", "2024-12", fx=load_example_fx())
+        >>> df = b.to_pandas()
+        >>> df[df["kind"] == "movement"]["amount"].sum() == b.ending_mrr - b.starting_mrr
+        True
+        >>> ledger = b.to_pandas("ledger")
+        >>> ledger[ledger["kind"] == "churn"]["amount"].sum() == b.churn
+        True
+        """
+        from expansion_revenue.display.frames import to_pandas
+
+        return to_pandas(self, table, decimals=decimals)
+
+    def to_polars(self, table: BridgeTable = "bridge", *, decimals: DecimalMode = "exact") -> pl.DataFrame:
+        """The bridge, its ledger or its entities as a polars DataFrame.
+
+        The same tables and columns as :meth:`to_pandas`; amounts are ``pl.Decimal`` with the
+        scale that holds every value exactly (``decimals="float"``: ``pl.Float64``).
+
+        Raises:
+            MissingExtraError: polars is not installed.
+            ValueError: an unknown table.
+
+        >>> import polars as pl
+        >>> from expansion_revenue import load_example, load_example_fx, revenue_bridge
+        >>> b = revenue_bridge(load_example(), "2024-01", "2024-12", fx=load_example_fx())
+        >>> b.to_polars().filter(pl.col("kind") == "movement")["amount"].sum() == b.net_change
+        True
+        """
+        from expansion_revenue.display.frames import to_polars
+
+        return to_polars(self, table, decimals=decimals)
+
+    def plot(self, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+        """The bridge as a waterfall chart (see :func:`expansion_revenue.display.waterfall`).
+
+        Raises:
+            MissingExtraError: matplotlib is not installed.
+
+        >>> len(Bridge.empty_example().plot().axes[0].patches)
+        8
+        """
+        from expansion_revenue.display.charts import waterfall
+
+        return waterfall(self, ax=ax, title=title)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a small HTML table (see :mod:`expansion_revenue.display.html`)."""
+        from expansion_revenue.display.html import render_html
+
+        return render_html(self)
+
 
 class BridgeSeries(BaseModel):
     """Consecutive bridges (monthly, quarterly ...), each ending where the next starts.
@@ -302,3 +400,74 @@ class BridgeSeries(BaseModel):
         if not found or len(found) != len(self.bridges):
             return None
         return Attribution.combine(found)
+
+    def to_pandas(self, table: SeriesTable = "periods", *, decimals: DecimalMode = "exact") -> pd.DataFrame:
+        """The series' periods or ledger as a pandas DataFrame.
+
+        Tables and their columns:
+
+        * ``periods``: one row per bridge; columns ``start``, ``end``, ``starting_mrr``, one per
+          movement (``new``, ``reactivation``, ``expansion``, ``contraction``, ``churn``,
+          ``fx``), ``ending_mrr`` and ``net_change``. In each row the movements sum to
+          ``ending_mrr - starting_mrr``; each movement column sums to the :attr:`summary`'s.
+        * ``ledger``: every bridge's ledger rows, with the bridge's ``start`` and ``end`` first,
+          then the columns of :meth:`Bridge.to_pandas`'s ``ledger``.
+
+        Amounts are Decimals unless ``decimals="float"`` (see
+        :mod:`expansion_revenue.display.frames`).
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+            ValueError: an unknown table.
+
+        >>> from expansion_revenue import load_example, load_example_fx, bridge_series
+        >>> s = bridge_series(load_example(), "2024-01", "2024-12", fx=load_example_fx())
+        >>> df = s.to_pandas()
+        >>> len(df), df["expansion"].sum() == s.summary.expansion
+        (12, True)
+        """
+        from expansion_revenue.display.frames import to_pandas
+
+        return to_pandas(self, table, decimals=decimals)
+
+    def to_polars(self, table: SeriesTable = "periods", *, decimals: DecimalMode = "exact") -> pl.DataFrame:
+        """The series' periods or ledger as a polars DataFrame.
+
+        The same tables and columns as :meth:`to_pandas`; amounts are ``pl.Decimal`` with the
+        scale that holds every value exactly (``decimals="float"``: ``pl.Float64``).
+
+        Raises:
+            MissingExtraError: polars is not installed.
+            ValueError: an unknown table.
+
+        >>> from expansion_revenue import load_example, load_example_fx, bridge_series
+        >>> s = bridge_series(load_example(), "2024-01", "2024-12", fx=load_example_fx())
+        >>> s.to_polars()["churn"].sum() == s.summary.churn
+        True
+        """
+        from expansion_revenue.display.frames import to_polars
+
+        return to_polars(self, table, decimals=decimals)
+
+    def plot(self, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+        """The movements per period and the ending MRR as a chart.
+
+        See :func:`expansion_revenue.display.movements_chart`.
+
+        Raises:
+            MissingExtraError: matplotlib is not installed.
+
+        >>> from expansion_revenue import load_example, load_example_fx, bridge_series
+        >>> s = bridge_series(load_example(), "2024-01", "2024-03", fx=load_example_fx())
+        >>> len(s.plot().axes[0].patches)
+        18
+        """
+        from expansion_revenue.display.charts import movements_chart
+
+        return movements_chart(self, ax=ax, title=title)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a small HTML table (see :mod:`expansion_revenue.display.html`)."""
+        from expansion_revenue.display.html import render_html
+
+        return render_html(self)

@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -13,6 +14,12 @@ from pydantic_core import PydanticCustomError
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+    from expansion_revenue.display.frames import DecimalMode
 
 __all__ = ["LineMrr", "MrrSnapshot", "exact_sum"]
 
@@ -124,3 +131,49 @@ class MrrSnapshot(BaseModel):
     def arr(self) -> Decimal:
         """Annual recurring revenue: 12 x MRR (exact)."""
         return EXACT.multiply(self.total, Decimal(12))
+
+    def to_pandas(self, *, decimals: DecimalMode = "exact") -> pd.DataFrame:
+        """The snapshot as a pandas DataFrame: one row per active line, in dataset order.
+
+        Columns: ``line_id``, ``contract_id``, ``customer_id``, ``entity_id``, ``product_id``,
+        ``plan_id``, ``currency`` (the contract's), ``mrr_local`` (in that currency), ``rate``
+        and ``mrr`` (in the reporting currency). ``mrr`` sums exactly to :attr:`total`.
+        Amounts are Decimals unless ``decimals="float"`` (see
+        :mod:`expansion_revenue.display.frames`).
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+
+        >>> from expansion_revenue import mrr_snapshot, load_example, load_example_fx
+        >>> snap = mrr_snapshot(load_example(), "2024-06-30", fx=load_example_fx())
+        >>> df = snap.to_pandas()
+        >>> df["mrr"].sum() == snap.total, len(df) == len(snap.lines)
+        (True, True)
+        """
+        from expansion_revenue.display.frames import to_pandas
+
+        return to_pandas(self, decimals=decimals)
+
+    def to_polars(self, *, decimals: DecimalMode = "exact") -> pl.DataFrame:
+        """The snapshot as a polars DataFrame, with the columns of :meth:`to_pandas`.
+
+        Amounts are ``pl.Decimal`` with the scale that holds every value exactly
+        (``decimals="float"``: ``pl.Float64``).
+
+        Raises:
+            MissingExtraError: polars is not installed.
+
+        >>> from expansion_revenue import mrr_snapshot, load_example, load_example_fx
+        >>> snap = mrr_snapshot(load_example(), "2024-06-30", fx=load_example_fx())
+        >>> snap.to_polars()["mrr"].sum() == snap.total
+        True
+        """
+        from expansion_revenue.display.frames import to_polars
+
+        return to_polars(self, decimals=decimals)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: a small HTML table (see :mod:`expansion_revenue.display.html`)."""
+        from expansion_revenue.display.html import render_html
+
+        return render_html(self)
