@@ -90,6 +90,8 @@ class Attributor:
         for term in terms if terms is not None else compile_lines(dataset, policy):
             self._by_entity[entity_of(term.ref.customer.id)].append(term)
         self._unit: dict[str, tuple[Price, Price]] = {}
+        self._factors: dict[str, Fraction] = {}
+        self._known = frozenset(self.rules.categories.leaves)
 
     def attribute(self, bridge: Bridge) -> Attribution:
         """The attribution of one bridge."""
@@ -121,7 +123,9 @@ class Attributor:
         found = self._unit.get(term.ref.line.id)
         if found is None:
             ref = term.ref
-            factor = monthly_factor(ref.plan.interval, self.policy)
+            factor = self._factors.get(ref.plan.id)
+            if factor is None:
+                factor = self._factors[ref.plan.id] = monthly_factor(ref.plan.interval, self.policy)
             charged = ref.line.unit_price.amount if ref.line.unit_price else ref.plan.price.amount
             unit = _per_month(charged, factor)
             same_currency = ref.plan.price.currency == term.currency
@@ -165,38 +169,46 @@ class Attributor:
                 after_day=after_day, amount=EXACT.multiply(local, rate), catalogue=self.dataset,
                 decimal_places=self.policy.mrr_decimal_places)
             rule_name, answer = self._classify(change)
-            shown = max(new or old, key=lambda v: (v.tier, v.line.id))
+            shown = max(new or old, key=_rank)
+            line_ids = change.line_ids
             for category, amount in answer:
                 if amount == 0:
                     continue
                 parts.append(trusted(AttributedPart,
                     entity_id=row.entity_id, movement=movement, on=row.on, category=category,
                     amount=amount, rule=rule_name, product_id=product_id,
-                    add_on=change.is_add_on, plan_id=shown.plan.id, tier=shown.tier,
-                    line_ids=change.line_ids))
+                    add_on=change.is_add_on, plan_id=shown.plan.id, tier=shown.plan.tier,
+                    line_ids=line_ids))
         return parts
 
     def _classify(self, change: ProductChange) -> tuple[str, list[tuple[str, Decimal]]]:
-        known = set(self.rules.categories.leaves)
+        known = self._known
         for rule in self.rules.rules:
-            where = (f"rule {rule.name!r} on entity {change.entity_id!r}, "
-                     f"lines {', '.join(change.line_ids)}")
             try:
                 answer = rule.classify(change)
             except Exception as exc:
-                raise RuleError(f"{where}: raised {type(exc).__name__}: {exc}") from exc
+                raise RuleError(f"{_where(rule.name, change)}: raised {type(exc).__name__}: {exc}") from exc
             if answer is None:
                 continue
-            parts = _as_parts(answer, change.amount, where)
+            parts = _as_parts(answer, change, rule.name)
             for category, amount in parts:
                 if category not in known:
-                    raise RuleError(f"{where}: unknown category {category!r} "
+                    raise RuleError(f"{_where(rule.name, change)}: unknown category {category!r} "
                                     "(declare it with RuleSet.with_categories)")
                 root = category.split(".", 1)[0]
                 if (root == "expansion" and amount < 0) or (root == "contraction" and amount > 0):
-                    raise RuleError(f"{where}: a part of {amount} cannot sit under {category!r}")
+                    raise RuleError(f"{_where(rule.name, change)}: a part of {amount} cannot sit "
+                                    f"under {category!r}")
             return rule.name, parts
         return "unclassified", [("unclassified", change.amount)]
+
+
+def _where(rule: str, change: ProductChange) -> str:
+    return f"rule {rule!r} on entity {change.entity_id!r}, lines {', '.join(change.line_ids)}"
+
+
+def _rank(view: LineView) -> tuple[int, str]:
+    return view.plan.tier, view.line.id
 
 
 def _per_month(amount: Decimal, factor: Fraction) -> Price:
@@ -210,21 +222,22 @@ def _per_month(amount: Decimal, factor: Fraction) -> Price:
         return Fraction(amount) * factor
 
 
-def _as_parts(answer: object, amount: Decimal, where: str) -> list[tuple[str, Decimal]]:
+def _as_parts(answer: object, change: ProductChange, rule: str) -> list[tuple[str, Decimal]]:
+    amount = change.amount
     if isinstance(answer, str):
         return [(answer, amount)]
     if not isinstance(answer, Sequence):
-        raise RuleError(f"{where}: answered {answer!r}; expected a category, parts or None")
+        raise RuleError(f"{_where(rule, change)}: answered {answer!r}; expected a category, parts or None")
     parts: list[tuple[str, Decimal]] = []
     total = Decimal(0)
     for item in answer:
         if (not isinstance(item, tuple) or len(item) != 2 or not isinstance(item[0], str)
                 or not isinstance(item[1], Decimal)):
-            raise RuleError(f"{where}: part {item!r} is not a (category, Decimal) pair")
+            raise RuleError(f"{_where(rule, change)}: part {item!r} is not a (category, Decimal) pair")
         parts.append((item[0], item[1]))
         total = EXACT.add(total, item[1])
     if total != amount:
-        raise RuleError(f"{where}: parts sum to {total}, not the change of {amount}")
+        raise RuleError(f"{_where(rule, change)}: parts sum to {total}, not the change of {amount}")
     return parts
 
 

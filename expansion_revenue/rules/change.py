@@ -4,16 +4,16 @@ The attribution engine cuts every expansion and contraction movement into produc
 product and contract currency the entity held before or after) and shows each to the rules.
 
 >>> from expansion_revenue.rules.change import ProductChange
->>> ProductChange.__dataclass_fields__.keys() >= {"entity_id", "product", "before", "after", "amount"}
+>>> {"entity_id", "product", "before", "after", "amount"} <= set(ProductChange._fields)
 True
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from expansion_revenue.dataset import Dataset
 from expansion_revenue.models import ContractLine, Plan, Product, ProductKind
@@ -26,8 +26,7 @@ __all__ = ["LineView", "Price", "ProductChange"]
 Price = Decimal | Fraction
 
 
-@dataclass(frozen=True)
-class LineView:
+class LineView(NamedTuple):
     """A contract line as it stood on one side of a change.
 
     Attributes:
@@ -55,8 +54,7 @@ class LineView:
         return self.plan.tier
 
 
-@dataclass(frozen=True)
-class ProductChange:
+class ProductChange(NamedTuple):
     """One product's part in one entity's movement, in the reporting currency.
 
     Attributes:
