@@ -226,3 +226,9 @@ def test_bridge_json_round_trip() -> None:
     again = Bridge.model_validate_json(bridge.model_dump_json())
     assert again == bridge
     assert again.movements(MovementKind.CHURN)[0].amount == Decimal(-10)
+
+
+def test_summary_of_a_one_bridge_series_is_that_bridge() -> None:
+    series = bridge_series(story_dataset(), "2024-02", "2024-02")
+    assert series.summary == series.bridges[0]
+    assert figures(series.summary) == {"expansion": 50, "churn": -10}

@@ -385,6 +385,8 @@ class BridgeSeries(BaseModel):
         """
         if not self.bridges:
             raise ValueError("an empty series has no summary")
+        if len(self.bridges) == 1:
+            return self.bridges[0]
         first, last = self.bridges[0], self.bridges[-1]
         totals = {name: exact_sum(getattr(b, name) for b in self.bridges) for name in COMPONENTS}
         return Bridge(start=first.start, end=last.end, currency=first.currency, method=first.method,
