@@ -4,7 +4,10 @@ For each dataset size it generates the flat CSV if missing (``generate.py``, see
 each in a fresh subprocess (so peak memory is that tool's alone):
 
 * ``library``: ``expansion_revenue.load_flat_csv(path)`` then ``expansion_revenue.bridge_series(
-  ds, date(2021, 12, 31), date(2024, 12, 31), freq="month")``, load and bridge timed separately;
+  ds, date(2021, 12, 31), date(2024, 12, 31), freq="month", attribution=False)``, load and bridge
+  timed separately;
+* ``library+attribution``: the same with ``attribution=True`` (the default), which also splits
+  every expansion and contraction into upsell, cross-sell, add-on and pricing parts;
 * ``duckdb-event``: ``duckdb_bridge.event_bridge`` (MRR change events, accumulated per customer);
 * ``duckdb-dense``: ``duckdb_bridge.dense_bridge`` (every customer x every month-end).
 
@@ -42,7 +45,7 @@ DATA_DIR = HERE / "data"
 RESULTS_FILE = HERE / "results" / "latest.md"
 START = datetime.date(2021, 12, 31)
 END = datetime.date(2024, 12, 31)
-TOOLS = ("library", "duckdb-event", "duckdb-dense")
+TOOLS = ("library", "library+attribution", "duckdb-event", "duckdb-dense")
 BASELINE = "duckdb-event"
 FIGURES = ("starting_mrr", "new", "reactivation", "expansion", "contraction", "churn", "ending_mrr")
 MAX_DIFFERENCES_SHOWN = 12
@@ -61,8 +64,11 @@ def peak_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run_library(path: Path) -> tuple[float, float, Months, str]:
+def run_library(path: Path, attribution: bool) -> tuple[float, float, Months, str]:
     """Load and bridge with ``expansion_revenue``; returns load s, bridge s, figures, a note.
+
+    ``attribution=False`` times the bridges alone (the figures DuckDB computes);
+    ``attribution=True`` also splits every expansion and contraction into categories.
 
     Raises:
         ImportError: the package or one of the two functions is not available.
@@ -83,7 +89,7 @@ def run_library(path: Path) -> tuple[float, float, Months, str]:
     started = time.perf_counter()
     dataset = load_flat_csv(path)
     loaded = time.perf_counter()
-    series = bridge_series(dataset, START, END, freq="month")
+    series = bridge_series(dataset, START, END, freq="month", attribution=attribution)
     done = time.perf_counter()
     months: Months = {}
     for bridge in series.bridges:
@@ -116,8 +122,8 @@ def child(tool: str, path: Path, threads: int | None) -> int:
     """Run ``tool`` on ``path`` and print its timings, peak memory and figures as one JSON line."""
     report: dict[str, Any] = {"tool": tool}
     try:
-        if tool == "library":
-            load_s, bridge_s, months, note = run_library(path)
+        if tool.startswith("library"):
+            load_s, bridge_s, months, note = run_library(path, tool == "library+attribution")
         else:
             load_s, bridge_s, months, note = run_duckdb(path, tool.removeprefix("duckdb-"), threads)
     except ImportError as error:
