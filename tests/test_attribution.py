@@ -286,3 +286,46 @@ def test_rule_set_is_immutable_and_checked() -> None:
     with pytest.raises(RuleError, match="is not a rule"):
         RuleSet(rules=(object(),))  # type: ignore[arg-type]
     assert RuleSet.from_description(rules.describe()) == rules
+
+
+class _FakeEntryPoint:
+    def __init__(self, name: str, value: object) -> None:
+        self.name = name
+        self._value = value
+
+    def load(self) -> object:
+        return self._value
+
+
+def test_rules_are_discovered_from_entry_points_only_when_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import expansion_revenue.rules.ruleset as ruleset_module
+
+    def make_rule() -> object:  # a zero-argument factory, as a package may publish
+        rule = classification_rule("legacy_migration")(legacy_migration.function)
+        object.__setattr__(rule, "categories", ("expansion.migration",))
+        return rule
+
+    calls: list[str] = []
+
+    def fake_entry_points(*, group: str) -> list[_FakeEntryPoint]:
+        calls.append(group)
+        return [_FakeEntryPoint("legacy", make_rule)] if group == "expansion_revenue.rules" else []
+
+    monkeypatch.setattr(ruleset_module, "entry_points", fake_entry_points)
+    assert RuleSet.default().names == ("product_added", "product_removed", "price_volume_mix")
+    assert calls == []  # nothing is discovered behind the user's back
+    rules = RuleSet.from_entry_points()
+    assert calls == ["expansion_revenue.rules"]
+    assert rules.names[0] == "legacy_migration"
+    assert "expansion.migration" in rules.categories.leaves
+    custom = revenue_bridge(migration_dataset(), "2024-02", "2024-02", rules=rules).attribution
+    assert custom is not None
+    assert ("m", "expansion.migration") in {(p.entity_id, p.category) for p in custom.parts}
+
+    def broken_entry_points(*, group: str) -> list[_FakeEntryPoint]:
+        return [_FakeEntryPoint("broken", lambda: 1 / 0)]
+
+    monkeypatch.setattr(ruleset_module, "entry_points", broken_entry_points)
+    with pytest.raises(RuleError, match="could not load rule entry point 'broken'"):
+        RuleSet.from_entry_points()
