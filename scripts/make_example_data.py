@@ -84,6 +84,10 @@ PLANS = {plan.plan_id: plan for plan in (
 CORE_PLANS = {product: [p for p in PLANS.values() if p.product_id == product and p.tier > 0]
               for product in ("analytics", "crm", "helpdesk")}
 
+#: EUR -> USD in force from 2022-12-01, so that a bridge opening on 2022-12-31 (the period
+#: "2023-01" onwards) can value EUR movements at its opening rate.
+EUR_USD_OPENING = "1.0589"
+
 #: EUR -> USD, the rate in force from the first of each month (ECB-like monthly averages).
 EUR_USD = (
     "1.0785", "1.0711", "1.0713", "1.0968", "1.0867", "1.0845", "1.1063", "1.0904", "1.0684",
@@ -382,6 +386,7 @@ def example_files() -> dict[str, str]:
     rates = io.StringIO()
     writer = csv.writer(rates, lineterminator="\n")
     writer.writerow(("currency", "date", "rate"))
+    writer.writerow(("EUR", "2022-12-01", EUR_USD_OPENING))
     for month, rate in enumerate(EUR_USD):
         day = datetime.date(2023 + month // 12, month % 12 + 1, 1)
         writer.writerow(("EUR", day.isoformat(), str(Decimal(rate))))

@@ -184,7 +184,9 @@ def test_the_fx_rates_vary_monthly_over_the_whole_window() -> None:
     fx = load_example_fx()
     assert isinstance(fx, FxRates) and fx.target == "USD"
     dates = fx.change_dates("EUR")
-    assert len(dates) == 24 and dates[0] == FIRST and dates[-1] == dt.date(2024, 12, 1)
+    # One rate before the data starts (so the bridge opening 2022-12-31 has one), then monthly.
+    assert len(dates) == 25 and dates[0] == dt.date(2022, 12, 1) and dates[1] == FIRST
+    assert dates[-1] == dt.date(2024, 12, 1)
     rates = [fx.rate("EUR", day) for day in dates]
     assert all(Decimal("1.04") <= rate <= Decimal("1.12") for rate in rates)
     assert all(rate != following for rate, following in itertools.pairwise(rates))
