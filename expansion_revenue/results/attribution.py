@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.categories import Categories
@@ -98,7 +98,10 @@ class Attribution(BaseModel):
     fx: Amount
     parts: tuple[AttributedPart, ...]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._sums()
+
     def _sums(self) -> Attribution:
         known = set(self.categories.leaves)
         totals = {"expansion": Decimal(0), "contraction": Decimal(0), "fx": Decimal(0)}

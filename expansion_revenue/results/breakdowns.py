@@ -10,9 +10,9 @@ tiers, add-ons) may put one entity in several groups, and say so with ``overlapp
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -55,7 +55,10 @@ class Breakdown(BaseModel):
     total: RevenueMetrics
     groups: FrozenMap[str, RevenueMetrics]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._adds_up()
+
     def _adds_up(self) -> Breakdown:
         if self.overlapping:
             return self

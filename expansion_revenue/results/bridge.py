@@ -13,9 +13,9 @@ from collections import defaultdict
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -166,7 +166,10 @@ class Bridge(BaseModel):
     entities: tuple[EntityChange, ...] = ()
     attribution: Attribution | None = None
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._identity()
+
     def _identity(self) -> Bridge:
         if self.start > self.end:
             raise PydanticCustomError("bridge_period", "start {start} is after end {end}",
@@ -363,7 +366,10 @@ class BridgeSeries(BaseModel):
 
     bridges: tuple[Bridge, ...]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._chain()
+
     def _chain(self) -> BridgeSeries:
         for before, after in zip(self.bridges, self.bridges[1:], strict=False):
             if before.end != after.start or before.ending_mrr != after.starting_mrr:

@@ -10,9 +10,9 @@ expansion, exactly.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -65,7 +65,10 @@ class CohortCell(BaseModel):
     expansion_rate: Amount
     logo_retention: Amount
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._consistent()
+
     def _consistent(self) -> CohortCell:
         problem = None
         if self.base_mrr <= 0:
@@ -101,7 +104,10 @@ class CohortRow(BaseModel):
     size: int = Field(ge=1)
     cells: tuple[CohortCell, ...]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._months()
+
     def _months(self) -> CohortRow:
         if [c.months_since_start for c in self.cells] != list(range(len(self.cells))):
             raise PydanticCustomError("cohort_months", "cells must be months 0, 1, 2 ... in order", {})

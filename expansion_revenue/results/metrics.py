@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -147,7 +147,10 @@ class RevenueMetrics(BaseModel):
     ltv: Amount | None = None
     reasons: FrozenMap[str, str] = Field(default_factory=FrozenMap)
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._consistent()
+
     def _consistent(self) -> RevenueMetrics:
         movements = exact_sum(getattr(self, name) for name in COMPONENTS)
         if EXACT.add(self.starting_mrr, movements) != self.ending_mrr:
@@ -245,7 +248,10 @@ class MetricsSeries(BaseModel):
     window: int = Field(ge=1)
     metrics: tuple[RevenueMetrics, ...]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._ordered()
+
     def _ordered(self) -> MetricsSeries:
         for before, after in zip(self.metrics, self.metrics[1:], strict=False):
             if after.end <= before.end:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -58,7 +58,10 @@ class ProjectionAssumptions(BaseModel):
     contraction_rate: NonNegativeAmount = Decimal(0)
     churn_rate: NonNegativeAmount = Decimal(0)
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._loss()
+
     def _loss(self) -> ProjectionAssumptions:
         lost = EXACT.add(self.contraction_rate, self.churn_rate)
         if lost > 1:
@@ -116,7 +119,10 @@ class ScenarioComparison(BaseModel):
     assumptions: FrozenMap[str, ProjectionAssumptions]
     projections: FrozenMap[str, BridgeSeries]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._comparable()
+
     def _comparable(self) -> ScenarioComparison:
         if set(self.assumptions) != set(self.projections) or self.baseline not in self.projections:
             raise PydanticCustomError(

@@ -6,9 +6,9 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
@@ -93,7 +93,10 @@ class MrrSnapshot(BaseModel):
     total: Amount
     lines: tuple[LineMrr, ...]
 
-    @model_validator(mode="after")
+    def model_post_init(self, context: Any, /) -> None:
+        """Check the invariants once, when built (not again when nested in another result)."""
+        self._sums()
+
     def _sums(self) -> MrrSnapshot:
         if exact_sum(line.mrr for line in self.lines) != self.total:
             raise PydanticCustomError("snapshot_sum", "total {total} is not the sum of its lines",
