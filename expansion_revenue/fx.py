@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from expansion_revenue.errors import MissingRateError
 from expansion_revenue.frozen import FrozenMap
-from expansion_revenue.money import Amount, Currency
+from expansion_revenue.money import Amount, Currency, check_input_digits
 
 __all__ = ["FxRates"]
 
@@ -33,7 +33,7 @@ def _positive(value: Decimal) -> Decimal:
     if value <= 0:
         raise PydanticCustomError("rate_not_positive", "an FX rate must be positive, got {value}",
                                   {"value": str(value)})
-    return value
+    return check_input_digits(value, "an FX rate")
 
 
 PositiveRate = Annotated[Amount, AfterValidator(_positive)]

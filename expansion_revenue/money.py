@@ -27,6 +27,8 @@ __all__ = [
     "EXACT",
     "ISO_4217",
     "MAX_EXPONENT",
+    "MAX_INPUT_DIGITS",
+    "check_input_digits",
     "Amount",
     "Currency",
     "Money",
@@ -89,6 +91,29 @@ Currency = Annotated[str, BeforeValidator(_check_currency)]
 #: size). Far beyond any amount, rate or ratio, it stops a value such as ``1e999999999`` from
 #: turning into a billion-digit integer when the engine takes it as an exact fraction.
 MAX_EXPONENT = 1000
+
+#: Most significant digits an input price, discount or FX rate may have. Sums, products and FX
+#: conversions of such inputs stay well inside :data:`EXACT`'s precision, so the engine's exact
+#: arithmetic can never overflow into an error deep inside a bridge.
+MAX_INPUT_DIGITS = 30
+
+
+def check_input_digits(value: Decimal, field: str) -> Decimal:
+    """Refuse an input amount with more than :data:`MAX_INPUT_DIGITS` significant digits.
+
+    >>> check_input_digits(Decimal("19.99"), "price")
+    Decimal('19.99')
+    >>> check_input_digits(Decimal("1." + "1" * 40), "price")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.PydanticCustomError: price has 41 significant digits; ...supported
+    """
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_INPUT_DIGITS:
+        raise PydanticCustomError(
+            "too_many_digits", "{field} has {digits} significant digits; at most {limit} are supported",
+            {"field": field, "digits": digits, "limit": MAX_INPUT_DIGITS})
+    return value
 
 
 def to_decimal(value: object) -> Decimal:

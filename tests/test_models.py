@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from expansion_revenue import (
     Contract,
     ContractLine,
+    FxRates,
     Customer,
     Interval,
     IntervalUnit,
@@ -328,3 +329,24 @@ def test_line_activity_and_discount_by_day() -> None:
     assert record.discount_on(dt.date(2024, 1, 31)) == Decimal("0.5")
     assert record.discount_on(dt.date(2024, 2, 1)) == 0
     assert line("l2", "pro", discount="0.2").discount_on(dt.date(2099, 1, 1)) == Decimal("0.2")
+
+
+def test_booleans_are_not_counts_and_quantities_are_bounded() -> None:
+    with pytest.raises(ValidationError, match="not a boolean"):
+        ContractLine(id="l", plan_id="p", quantity=True, start="2024-01-01")
+    with pytest.raises(ValidationError, match="less than or equal to 1000000000000"):
+        ContractLine(id="l", plan_id="p", quantity=10**13, start="2024-01-01")
+    with pytest.raises(ValidationError, match="not a boolean"):
+        Plan(id="p", product_id="x", name="P", tier=True, price=Money.of("1", "USD"))
+
+
+def test_input_amounts_are_limited_to_30_significant_digits() -> None:
+    # Keeps every later product and FX conversion inside the exact decimal context.
+    long_price = "1." + "1" * 40
+    with pytest.raises(ValidationError, match="price has 41 significant digits; at most 30"):
+        Plan(id="p", product_id="x", name="P", tier=1, price=Money.of(long_price, "USD"))
+    with pytest.raises(ValidationError, match="unit_price has 41 significant digits"):
+        ContractLine(id="l", plan_id="p", quantity=1, start="2024-01-01",
+                     unit_price=Money.of(long_price, "USD"))
+    with pytest.raises(ValidationError, match="an FX rate has 41 significant digits"):
+        FxRates(target="USD", rates={"EUR": {"2024-01-01": long_price}})

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from expansion_revenue.models._base import Identifier, Record
-from expansion_revenue.money import Money
+from expansion_revenue.models._base import Count, Identifier, Record
+from expansion_revenue.money import Money, check_input_digits
 
 __all__ = ["Interval", "IntervalUnit", "Plan", "Product", "ProductKind"]
 
@@ -118,7 +118,7 @@ class Plan(Record):
     id: Identifier
     product_id: Identifier
     name: str = Field(min_length=1)
-    tier: int = Field(ge=0, le=1_000_000)
+    tier: Count = Field(ge=0, le=1_000_000)
     price: Money
     interval: Interval = Field(default_factory=lambda: Interval(count=1, unit=IntervalUnit.MONTH))
 
@@ -130,4 +130,5 @@ class Plan(Record):
                 "amount_negative", "price must not be negative, got {value}",
                 {"value": str(price.amount)},
             )
+        check_input_digits(price.amount, "price")
         return price

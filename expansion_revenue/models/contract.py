@@ -14,10 +14,14 @@ from decimal import Decimal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from expansion_revenue.models._base import Identifier, Record
-from expansion_revenue.money import Currency, Money, NonNegativeAmount
+from expansion_revenue.models._base import Count, Identifier, Record
+from expansion_revenue.money import Currency, Money, NonNegativeAmount, check_input_digits
 
-__all__ = ["Contract", "ContractLine"]
+__all__ = ["MAX_QUANTITY", "Contract", "ContractLine"]
+
+#: The largest quantity a line may have (a trillion units).
+MAX_QUANTITY = 10**12
+
 
 
 class ContractLine(Record):
@@ -42,7 +46,7 @@ class ContractLine(Record):
 
     id: Identifier
     plan_id: Identifier
-    quantity: int = Field(ge=0)
+    quantity: Count = Field(ge=0, le=MAX_QUANTITY)
     unit_price: Money | None = None
     start: dt.date
     end: dt.date | None = None
@@ -57,7 +61,7 @@ class ContractLine(Record):
                 "discount_range", "discount must be a fraction from 0 to 1, got {value}",
                 {"value": str(discount)},
             )
-        return discount
+        return check_input_digits(discount, "discount")
 
     @field_validator("unit_price")
     @classmethod
@@ -67,6 +71,8 @@ class ContractLine(Record):
                 "amount_negative", "unit_price must not be negative, got {value}",
                 {"value": str(price.amount)},
             )
+        if price is not None:
+            check_input_digits(price.amount, "unit_price")
         return price
 
     @field_validator("end", "discount_end")
