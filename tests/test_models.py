@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 from expansion_revenue import (
     Contract,
     ContractLine,
-    FxRates,
     Customer,
+    FxRates,
     Interval,
     IntervalUnit,
     Money,
