@@ -320,10 +320,11 @@ def test_shuffle_and_split_keep_a_valid_dataset(ds: Dataset, rnd: Any, data: st.
 
 
 def test_generated_datasets_exercise_every_feature() -> None:
-    # Over a modest number of datasets, every movement and edge case shows up (deterministic).
+    # Over 300 datasets every movement and edge case shows up. (At 100 the rarest one, free-to-paid,
+    # was missed once when the whole suite ran first: hypothesis state shifts what a seed draws.)
     seen: set[str] = set()
 
-    @settings(max_examples=100, phases=[Phase.generate], database=None, derandomize=True)
+    @settings(max_examples=300, phases=[Phase.generate], database=None, derandomize=True)
     @given(ds=datasets(currencies=("USD", "EUR"), with_hierarchy=True))
     def collect(ds: Dataset) -> None:
         seen.update(dataset_features(ds))

@@ -390,12 +390,14 @@ def test_metric_errors() -> None:
 
 
 def test_amounts_beyond_exact_arithmetic() -> None:
-    # Valid amounts one by one, but their product needs more than 120 significant digits.
+    # A price with 120 significant digits would overflow exact arithmetic downstream; the models
+    # refuse input amounts above 30 significant digits, so it is a data problem naming the plan.
     request = body(start="2024-01", end="2024-03")
     request["dataset"]["plans"][0]["price"] = usd("9" * 119 + ".5")
     problem = only_problem(handle_bridge(request))
-    assert (problem["code"], problem["record"]["kind"]) == ("inexact", "request")
-    assert "too large or too precise" in problem["message"]
+    assert (problem["code"], problem["record"]["kind"], problem["field"]) == (
+        "too_many_digits", "plan", "price")
+    assert "at most 30 are supported" in problem["message"]
 
 
 def test_error_payload_of_errors_raised_directly() -> None:
