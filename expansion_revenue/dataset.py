@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,9 +38,11 @@ __all__ = ["Dataset", "LineRef", "problems_from_validation_error"]
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class LineRef:
+class LineRef(NamedTuple):
     """A contract line with the records it belongs to, resolved once by the dataset.
+
+    An immutable named tuple: the dataset builds one per line, so it is the cheapest immutable
+    record Python has (one object, no per-instance dict).
 
     Attributes:
         line: the contract line.
@@ -47,6 +50,15 @@ class LineRef:
         customer: the contract's customer.
         plan: the line's plan.
         product: the plan's product.
+
+    >>> ds = Dataset(customers=[{"id": "a", "name": "A"}], products=[{"id": "p", "name": "P"}],
+    ...              plans=[{"id": "q", "product_id": "p", "name": "Q", "tier": 1,
+    ...                      "price": {"amount": "5", "currency": "EUR"}}],
+    ...              contracts=[{"id": "k", "customer_id": "a", "currency": "EUR", "lines": [
+    ...                  {"id": "l", "plan_id": "q", "quantity": 2, "start": "2024-01-01"}]}])
+    >>> ref = ds.line("l")
+    >>> ref.contract.id, ref.customer.id, ref.plan.id, ref.product.id
+    ('k', 'a', 'q', 'p')
     """
 
     line: ContractLine
@@ -302,6 +314,9 @@ def _validate_all(
     model: type[M], records: Iterable[M | Mapping[str, Any]], kind: str,
     problems: list[DataProblem], invalid: set[tuple[str, str]],
 ) -> tuple[M, ...]:
+    records = tuple(records)
+    if all(map(isinstance, records, repeat(model))):  # validated already (by a loader ...)
+        return records  # type: ignore[return-value]
     valid: list[M] = []
     for index, raw in enumerate(records):
         if isinstance(raw, model):
@@ -362,7 +377,10 @@ def _located(problems: list[DataProblem], raw: object) -> list[DataProblem]:
 
 
 def _index(records: tuple[Any, ...], kind: str, problems: list[DataProblem]) -> dict[str, Any]:
-    index: dict[str, Any] = {}
+    index: dict[str, Any] = dict(zip(map(_ID, records), records, strict=True))
+    if len(index) == len(records):
+        return index
+    index = {}  # a duplicate id: the first record keeps it, each later one is a problem
     for record in records:
         if record.id in index:
             problems.append(DataProblem(kind, record.id, "id", f"duplicate {kind} id",
@@ -375,8 +393,12 @@ def _index(records: tuple[Any, ...], kind: str, problems: list[DataProblem]) -> 
 def _check_customers(
     customers: tuple[Customer, ...], index: dict[str, Customer], invalid: set[tuple[str, str]]
 ) -> list[DataProblem]:
-    problems = []
-    for customer in customers:
+    problems: list[DataProblem] = []
+    parents = set(map(_PARENT_ID, customers))
+    parents.discard(None)
+    if not parents:
+        return problems  # no hierarchy: nothing to resolve, nothing can loop
+    for customer in customers if not parents <= index.keys() else ():
         parent = customer.parent_id
         if parent is not None and parent not in index and ("customer", parent) not in invalid:
             problems.append(DataProblem("customer", customer.id, "parent_id",
@@ -385,6 +407,8 @@ def _check_customers(
     # A chain loops when walking parents comes back to a customer already on the path.
     state: dict[str, int] = {}  # 1: on the current path, 2: known to end at a root
     for customer in customers:
+        if customer.parent_id is None:  # a root ends every chain through it: it cannot loop
+            continue
         path: list[str] = []
         current: str | None = customer.id
         while current is not None and current in index and state.get(current) != 2:
@@ -405,44 +429,63 @@ def _check_customers(
 def _check_contracts(
     dataset: Dataset, problems: list[DataProblem], invalid: set[tuple[str, str]]
 ) -> tuple[tuple[LineRef, ...], dict[str, LineRef]]:
-    lines: list[LineRef] = []
-    line_index: dict[str, LineRef] = {}
-    seen_ids: set[str] = set()
+    # Every line goes into the index, None when it does not resolve: a duplicate id is a problem
+    # either way, and a line that does not resolve is one too (its own, or its plan's, product's
+    # or customer's), so an index with a None in it is never kept.
+    line_index: dict[str, LineRef | None] = {}
     customers: dict[str, Customer] = dataset._customers
     plans: dict[str, Plan] = dataset._plans
     products: dict[str, Product] = dataset._products
+    # plan id -> the plan, its product (None: unknown) and its price's currency. A dataset has
+    # millions of lines but few plans: resolve each plan once, not once per line.
+    resolved: dict[str, tuple[Plan, Product | None, str]] = {}
+    new_ref = tuple.__new__  # LineRef(...) without the keyword-handling __new__: same tuple
     for contract in dataset.contracts:
         customer = customers.get(contract.customer_id)
         if customer is None and ("customer", contract.customer_id) not in invalid:
             problems.append(DataProblem("contract", contract.id, "customer_id",
                                         f"unknown customer '{contract.customer_id}'",
                                         "unknown_reference"))
+        currency = contract.currency
         for line in contract.lines:
-            # Not line_index: it only holds fully resolved lines, and a duplicate is one either way.
-            if line.id in seen_ids:
-                problems.append(DataProblem("line", line.id, "id", "duplicate line id",
+            line_id = line.id
+            if line_id in line_index:
+                problems.append(DataProblem("line", line_id, "id", "duplicate line id",
                                             "duplicate_id"))
                 continue
-            seen_ids.add(line.id)
-            plan = plans.get(line.plan_id)
-            if plan is None:
-                if ("plan", line.plan_id) not in invalid:
-                    problems.append(DataProblem("line", line.id, "plan_id",
-                                                f"unknown plan '{line.plan_id}'",
-                                                "unknown_reference"))
-                continue
-            price_currency = (line.unit_price or plan.price).currency
-            if price_currency != contract.currency:
-                field = "unit_price" if line.unit_price is not None else "plan_id"
+            found = resolved.get(line.plan_id)
+            if found is None:
+                plan = plans.get(line.plan_id)
+                if plan is None:
+                    line_index[line_id] = None
+                    if ("plan", line.plan_id) not in invalid:
+                        problems.append(DataProblem("line", line_id, "plan_id",
+                                                    f"unknown plan '{line.plan_id}'",
+                                                    "unknown_reference"))
+                    continue
+                found = resolved[line.plan_id] = (plan, products.get(plan.product_id),
+                                                  plan.price.currency)
+            plan, product, plan_currency = found
+            price = line.unit_price
+            price_currency = plan_currency if price is None else price.currency
+            if price_currency != currency:
+                line_index[line_id] = None
+                field = "unit_price" if price is not None else "plan_id"
                 problems.append(DataProblem(
-                    "line", line.id, field,
+                    "line", line_id, field,
                     f"price currency {price_currency} differs from contract "
-                    f"'{contract.id}' currency {contract.currency}", "currency_mismatch"))
+                    f"'{contract.id}' currency {currency}", "currency_mismatch"))
                 continue
-            product = products.get(plan.product_id)
             if customer is None or product is None:
+                line_index[line_id] = None
                 continue
-            ref = LineRef(line, contract, customer, plan, product)
-            line_index[line.id] = ref
-            lines.append(ref)
-    return tuple(lines), line_index
+            line_index[line_id] = new_ref(LineRef, (line, contract, customer, plan, product))
+    if problems:
+        return (), {}
+    resolved_index = cast("dict[str, LineRef]", line_index)  # no None in it: see above
+    return tuple(resolved_index.values()), resolved_index
+
+
+
+_ID = attrgetter("id")
+_PARENT_ID = attrgetter("parent_id")

@@ -232,3 +232,20 @@ def test_summary_of_a_one_bridge_series_is_that_bridge() -> None:
     series = bridge_series(story_dataset(), "2024-02", "2024-02")
     assert series.summary == series.bridges[0]
     assert figures(series.summary) == {"expansion": 50, "churn": -10}
+
+
+def test_progress_callback_reports_each_phase() -> None:
+    seen: list[tuple[str, int, int]] = []
+    series = bridge_series(story_dataset(), "2024-01", "2024-04",
+                           progress=lambda phase, done, total: seen.append((phase, done, total)))
+    assert seen[0] == ("compile lines", 0, 5) and ("compile lines", 5, 5) in seen
+    assert ("walk entities", 2, 2) in seen
+    assert [s for s in seen if s[0] == "build bridges"] == [("build bridges", k, 4) for k in range(1, 5)]
+    # Progress does not change results.
+    assert series == bridge_series(story_dataset(), "2024-01", "2024-04")
+
+    def cancel(phase: str, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        revenue_bridge(story_dataset(), "2024-01", "2024-04", progress=cancel)

@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
+from expansion_revenue._gc import collection_paused
 from expansion_revenue.dataset import Dataset
-from expansion_revenue.engine._gc import collection_paused
 from expansion_revenue.engine.attribution import Attributor
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
@@ -60,9 +61,16 @@ from expansion_revenue.results.bridge import (
 )
 from expansion_revenue.rules.ruleset import RuleSet
 
-__all__ = ["bridge_series", "revenue_bridge"]
+__all__ = ["Progress", "bridge_series", "revenue_bridge"]
 
 _ZERO = Decimal(0)
+_PROGRESS_EVERY = 10_000
+
+#: A progress callback: ``(phase, done, total)``, called synchronously by the engine at the start
+#: and end of each phase ("compile lines", "walk entities", "build bridges") and every 10,000
+#: entities. It must not change anything the engine uses; an exception it raises propagates
+#: (a way to cancel).
+Progress = Callable[[str, int, int], None]
 
 
 def revenue_bridge(
@@ -76,6 +84,7 @@ def revenue_bridge(
     policy: Policy | None = None,
     rules: RuleSet | None = None,
     attribution: bool = True,
+    progress: Progress | None = None,
 ) -> Bridge:
     """The revenue bridge of ``(start, end]``.
 
@@ -90,6 +99,7 @@ def revenue_bridge(
         rules: classification rules for the attribution (default: ``RuleSet.default()``).
         attribution: whether to attribute expansion and contraction (``bridge.attribution``);
             ``False`` skips that work when only the bridge figures are needed.
+        progress: optional callback ``(phase, done, total)`` for long runs (see :data:`Progress`).
 
     Raises:
         InvalidPeriodError: start after end, an unreadable date, an unknown method.
@@ -106,7 +116,7 @@ def revenue_bridge(
     first, last = resolve_period(start, end, policy.month_snapshot)
     with collection_paused():
         return _bridges(dataset, (first, last), method, currency, fx, policy,
-                        rules if attribution else None, attribution)[0]
+                        rules if attribution else None, attribution, progress)[0]
 
 
 def bridge_series(
@@ -121,6 +131,7 @@ def bridge_series(
     policy: Policy | None = None,
     rules: RuleSet | None = None,
     attribution: bool = True,
+    progress: Progress | None = None,
 ) -> BridgeSeries:
     """Consecutive bridges from ``start`` to ``end``, one per ``freq``; each ends where the next starts.
 
@@ -137,7 +148,7 @@ def bridge_series(
     boundaries = series_boundaries(start, end, freq, policy.month_snapshot)
     with collection_paused():
         return BridgeSeries(bridges=tuple(_bridges(dataset, boundaries, method, currency, fx,
-                                                   policy, rules, attribution)))
+                                                   policy, rules, attribution, progress)))
 
 
 class _Valuer:
@@ -228,20 +239,29 @@ def _bridges(
     policy: Policy,
     rules: RuleSet | None,
     attribution: bool,
+    progress: Progress | None = None,
 ) -> list[Bridge]:
     if method not in ("snapshot", "events"):
         raise InvalidPeriodError(f"method must be 'snapshot' or 'events', got {method!r}")
+    report = progress or _silent
     converter = Converter.for_dataset(dataset, currency, fx, policy)
     valuer = _Valuer(converter)
+    report("compile lines", 0, len(dataset.lines))
     terms = compile_lines(dataset, policy)
+    report("compile lines", len(terms), len(terms))
     timelines = build_timelines(terms, entity_resolver(dataset, policy.level))
     periods = len(boundaries) - 1
     rows: list[list[Movement]] = [[] for _ in range(periods)]
     moved: list[list[EntityChange]] = [[] for _ in range(periods)]
     walk = _walk_snapshot if method == "snapshot" else _walk_events
     classifier = _Classifier(policy)
-    for entity, changes in timelines.items():
+    count = len(timelines)
+    report("walk entities", 0, count)
+    for done, (entity, changes) in enumerate(timelines.items(), start=1):
         walk(entity, changes, boundaries, valuer, classifier, rows, moved)
+        if done % _PROGRESS_EVERY == 0:
+            report("walk entities", done, count)
+    report("walk entities", count, count)
     totals = _local_totals(terms, boundaries)
     bridges = []
     attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
@@ -259,7 +279,12 @@ def _bridges(
             ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=ledger,
             entities=tuple(moved[k - 1]), attribution=attributed, **sums,
         ))
+        report("build bridges", k, periods)
     return bridges
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
 
 
 def _local_totals(terms: tuple[LineTerms, ...], boundaries: tuple[datetime.date, ...]) -> list[State]:

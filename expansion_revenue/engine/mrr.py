@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime
 
+from expansion_revenue._gc import collection_paused
 from expansion_revenue.dataset import Dataset
-from expansion_revenue.engine._gc import collection_paused
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
 from expansion_revenue.engine.normalize import LineTerms, compile_lines

@@ -11,22 +11,32 @@ Rows are numbered as a spreadsheet shows them: in a CSV file the header is row 1
 data row is ``row 2``; Python records are numbered from 1 (``record 1``).
 
 Loading is the one place where per-row cost adds up (millions of rows), so rows are read as lists
-addressed by column position, text is stripped once, and equal prices, dates and discounts are
-parsed once and shared between lines.
+addressed by column position, and equal prices, quantities, dates and discounts are parsed once
+and shared between lines. Most lines, contracts and customers are then built without pydantic,
+from values it has accepted before (see :mod:`._trusted`); a CSV file's rows are read as text, and
+only a row that is not made of known values is stripped and read field by field.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from expansion_revenue.dataset import Dataset, problems_from_validation_error
 from expansion_revenue.errors import DataProblem, InvalidDataError
+from expansion_revenue.load._trusted import (
+    CONTRACT_FIELDS,
+    ID_MAX_LENGTH,
+    TRUSTED,
+)
 from expansion_revenue.models import Contract, ContractLine, Customer, Plan, Product
 from expansion_revenue.money import Currency, Money
 
@@ -43,6 +53,7 @@ __all__ = [
     "Rows",
     "FieldSets",
     "Selection",
+    "TextSelection",
     "interval_unit",
     "present",
     "validated",
@@ -86,6 +97,29 @@ class Selection:
     rows: Iterator[Row]
 
 
+@dataclass(frozen=True)
+class TextSelection:
+    """The rows of a text table (CSV) as read: every field a string, not stripped.
+
+    A row's values as :class:`Selection` gives them cost a strip of every field; a reader that
+    needs few fields of most rows can read the text and strip what it uses, and turn to
+    ``clean`` for the rest.
+
+    Attributes:
+        positions: column name -> position of its field; a column the table lacks is at
+            ``width``, past the end of the row (a reader appends ``""`` to read it as empty).
+        width: how many fields a row has (``clean`` records a row with another number).
+        rows: ``(index, fields)`` for every row as read, malformed or blank ones included.
+        clean: a row's values as :class:`Selection` gives them (stripped text, ``None`` when
+            empty, at ``positions``), or ``None`` when it is not a row (after recording why).
+    """
+
+    positions: Mapping[str, int]
+    width: int
+    rows: Iterator[tuple[int, list[str]]]
+    clean: Callable[[int, list[str]], list[Any] | None]
+
+
 class Rows(ABC):
     """One table's rows and how to name them in problems.
 
@@ -114,6 +148,13 @@ class Rows(ABC):
     def unknown(self, raw: Any, allowed: frozenset[str]) -> list[str]:
         """The columns of ``raw`` that are not ``allowed`` (none when checked once already)."""
         return []
+
+    def text(self, columns: Sequence[str]) -> TextSelection | None:
+        """The rows as read, for a reader that strips only what it uses (``None``: not text).
+
+        An alternative to :meth:`select` (use one or the other): see :class:`TextSelection`.
+        """
+        return None
 
 
 def interval_unit(value: object) -> object:
@@ -242,6 +283,10 @@ class FieldSets:
             object.__setattr__(model, "__pydantic_fields_set__", shared)
         return model
 
+    def get(self, key: tuple[str, ...] | frozenset[str]) -> set[str]:
+        """The shared fields-set of models given the fields ``key`` names (a key as in :meth:`share`)."""
+        return self._sets.setdefault(key, set(key))
+
 
 class ContractGroup:
     """The lines of one contract, gathered from the rows that name it.
@@ -265,8 +310,9 @@ class ContractGroup:
 class LineReader:
     """Reads contract lines (and checks currencies), sharing equal values between lines.
 
-    Equal prices, discounts and dates are parsed once: that keeps a large load small in memory (a
-    few thousand distinct values for millions of lines) and spares pydantic re-parsing them.
+    Equal prices, quantities, discounts and dates are parsed once: that keeps a large load small
+    in memory (a few thousand distinct values for millions of lines) and lets every line after
+    the first with its values be built without pydantic (see :mod:`._trusted`).
     """
 
     #: The columns a line is read from.
@@ -277,11 +323,17 @@ class LineReader:
         self.rows = rows
         self.kind = kind
         self.problems = problems
-        self._positions = tuple(positions[column] for column in self.COLUMNS)
+        self._columns = itemgetter(*(positions[column] for column in self.COLUMNS))
         self._money: dict[tuple[object, str], Money | ValidationError] = {}
-        self._currencies: dict[object, str | ValidationError] = {}
-        self._dates: dict[object, object] = {}
-        self._discounts: dict[object, object] = {}
+        #: Currency text -> its ISO code, or why it is not one (texts :meth:`currency` has read).
+        self.currencies: dict[object, str | ValidationError] = {}
+        # Text -> the value pydantic made of it in a valid line (valid on its own, see _trusted).
+        self._dates: dict[str, dt.date] = {}
+        self._discounts: dict[str, Decimal] = {}
+        self._quantities: dict[str, int] = {}
+        self._plan_ids: dict[str, str] = {}
+        self._prices: dict[str, dict[str, Money]] = {}  # by the contract's currency
+        self._fields_sets: dict[int, set[str]] = {}
         self._validate = ContractLine.model_validate
         self.field_sets = FieldSets()
 
@@ -291,7 +343,7 @@ class LineReader:
             self.problems.add(self.rows, self.kind, index, "currency", *MISSING)
             return None
         try:
-            found = self._currencies.get(value)
+            found = self.currencies.get(value)
         except TypeError:
             found = None
         if found is None:
@@ -300,7 +352,7 @@ class LineReader:
             except ValidationError as error:
                 found = error
             if type(value) is str:
-                self._currencies[value] = found
+                self.currencies[value] = found
         if isinstance(found, ValidationError):
             self.problems.invalid(found, self.rows, self.kind, index, {"": "currency"})
             return None
@@ -328,12 +380,70 @@ class LineReader:
 
         Returns ``None`` after recording the row's problems.
         """
-        p_id, p_quantity, p_price, p_discount, p_discount_end, p_start, p_end = self._positions
+        columns = self._columns(values)
+        line = self.trusted(plan_id, currency, *columns)
+        return line if line is not None else self._validated(columns, index, currency, plan_id)
+
+    def trusted(self, plan_id: object, currency: str | None, line_id: object, quantity: object,
+                amount: object, discount: object, discount_end: object, start: object,
+                end: object) -> ContractLine | None:
+        """The line built from values earlier valid lines had, without pydantic (see ``_trusted``).
+
+        ``None`` when the line has a value not seen in a valid line before, or a value that is
+        not text, or an end not after its start: :meth:`read` then validates it. The values are
+        as a row gives them: stripped text, ``None`` when empty.
+        """
+        if not (TRUSTED and type(line_id) is str and line_id.isascii() and 0 < len(line_id) <= _ID_MAX
+                and type(plan_id) is str and type(quantity) is str and type(start) is str):
+            return None
+        dates = self._dates
+        known_plan_id = self._plan_ids.get(plan_id)
+        known_quantity = self._quantities.get(quantity)
+        known_start = dates.get(start)
+        if known_plan_id is None or known_quantity is None or known_start is None:
+            return None
+        present = 0  # which optional fields the row gives: the key of its fields-set
+        if end is not None:
+            end = dates.get(end) if type(end) is str else None
+            if end is None or end <= known_start:
+                return None
+            present = 1
+        if discount is None:
+            discount = _NO_DISCOUNT
+        else:
+            discount = self._discounts.get(discount) if type(discount) is str else None
+            if discount is None:
+                return None
+            present |= 2
+        if discount_end is not None:
+            discount_end = dates.get(discount_end) if type(discount_end) is str else None
+            if discount_end is None or discount_end <= known_start:
+                return None
+            present |= 4
+        if amount is not None:
+            prices = self._prices.get(currency or NO_CURRENCY)
+            amount = prices.get(amount) if prices is not None and type(amount) is str else None
+            if amount is None:
+                return None
+            present |= 8
+        fields_set = self._fields_sets.get(present)
+        if fields_set is None:
+            fields_set = self._fields_sets[present] = self.field_sets.get(_line_key(present))
+        line = _new(ContractLine)
+        _set(line, "__dict__", {"id": line_id, "plan_id": known_plan_id, "quantity": known_quantity,
+                                "unit_price": amount, "start": known_start, "end": end,
+                                "discount": discount, "discount_end": discount_end})
+        _set(line, "__pydantic_fields_set__", fields_set)
+        _set(line, "__pydantic_extra__", None)
+        _set(line, "__pydantic_private__", None)
+        return line
+
+    def _validated(self, columns: tuple[Any, ...], index: int, currency: str | None,
+                   plan_id: object) -> ContractLine | None:
+        """The line validated by pydantic, remembering its values (``None`` after its problems)."""
+        line_id, quantity, amount, discount, discount_end, start, end = columns
         dates, discounts = self._dates, self._discounts
-        start, end = values[p_start], values[p_end]
-        discount, discount_end = values[p_discount], values[p_discount_end]
-        data: dict[str, object] = {"id": values[p_id], "plan_id": plan_id,
-                                   "quantity": values[p_quantity]}
+        data: dict[str, object] = {"id": line_id, "plan_id": plan_id, "quantity": quantity}
         # Shared values are looked up by their text; Python values (dates ...) pass as they are.
         if start is not None:
             data["start"] = dates.get(start, start) if type(start) is str else start
@@ -344,7 +454,6 @@ class LineReader:
         if discount_end is not None:
             data["discount_end"] = (dates.get(discount_end, discount_end) if type(discount_end) is str
                                     else discount_end)
-        amount = values[p_price]
         priced = True
         if amount is not None:
             price = self.money(amount, currency or NO_CURRENCY)
@@ -366,16 +475,39 @@ class LineReader:
             return None
         if not priced:
             return None
-        if type(start) is str and start not in dates:
-            dates[start] = line.start
-        if type(end) is str and end not in dates:
-            dates[end] = line.end
-        if type(discount_end) is str and discount_end not in dates:
-            dates[discount_end] = line.discount_end
-        if type(discount) is str and discount not in discounts:
-            discounts[discount] = line.discount
+        if type(start) is str:
+            dates.setdefault(start, line.start)
+        if type(end) is str and line.end is not None:
+            dates.setdefault(end, line.end)
+        if type(discount_end) is str and line.discount_end is not None:
+            dates.setdefault(discount_end, line.discount_end)
+        if type(discount) is str:
+            discounts.setdefault(discount, line.discount)
+        if type(quantity) is str:
+            self._quantities.setdefault(quantity, line.quantity)
+        if type(plan_id) is str:
+            self._plan_ids.setdefault(plan_id, line.plan_id)
+        if type(amount) is str and line.unit_price is not None:
+            self._prices.setdefault(currency or NO_CURRENCY, {}).setdefault(amount, line.unit_price)
         # A valid line was given exactly the fields in ``data``: their names are the key.
         return self.field_sets.share(line, tuple(data))
+
+
+_NO_DISCOUNT: Decimal = ContractLine.model_fields["discount"].default
+_ID_MAX = ID_MAX_LENGTH
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _line_key(present: int) -> tuple[str, ...]:
+    """The fields a trusted line was given, in the order :meth:`LineReader._validated` names them.
+
+    So both paths share one fields-set. ``present`` has bits for end, discount, discount_end and
+    unit_price.
+    """
+    optional = ("end", "discount", "discount_end", "unit_price")
+    return ("id", "plan_id", "quantity", "start",
+            *(name for bit, name in enumerate(optional) if present >> bit & 1))
 
 
 @dataclass
@@ -451,14 +583,30 @@ class Assembly:
         origin = self.origins["contract"]
         contracts = []
         validate = Contract.model_validate
-        share = FieldSets().share
+        field_sets = FieldSets()
+        share, fields_set = field_sets.share, field_sets.get(frozenset(CONTRACT_FIELDS))
         for contract_id, group in self.contracts.items():
-            if group.valid_currency is None:  # recorded at the contract's first row already
+            currency = group.valid_currency
+            if currency is None:  # recorded at the contract's first row already
                 self.failed["contract"].add(contract_id)
                 continue
-            data = present({"id": contract_id, "customer_id": group.customer_id,
-                            "currency": group.valid_currency, "lines": tuple(group.lines)})
-            group.lines = []  # the contract holds them now
+            lines, customer_id = tuple(group.lines), group.customer_id
+            group.lines.clear()  # the contract holds them now
+            # Trusted (see _trusted, written out: it runs once per contract): the lines and the
+            # currency are validated already, the ids (stripped, as every value) are checked here.
+            if (TRUSTED and type(contract_id) is str and contract_id.isascii()
+                    and 0 < len(contract_id) <= _ID_MAX and type(customer_id) is str
+                    and customer_id.isascii() and 0 < len(customer_id) <= _ID_MAX):
+                contract = _new(Contract)
+                _set(contract, "__dict__", {"id": contract_id, "customer_id": customer_id,
+                                            "currency": currency, "lines": lines})
+                _set(contract, "__pydantic_fields_set__", fields_set)
+                _set(contract, "__pydantic_extra__", None)
+                _set(contract, "__pydantic_private__", None)
+                contracts.append(contract)
+                continue
+            data = present({"id": contract_id, "customer_id": customer_id, "currency": currency,
+                            "lines": lines})
             try:
                 contracts.append(share(validate(data)))
             except ValidationError as error:

@@ -19,7 +19,7 @@ from typing import Any
 
 from expansion_revenue.dataset import Dataset
 from expansion_revenue.errors import DataProblem, InvalidDataError
-from expansion_revenue.load._rows import Problems, Row, Rows, Selection
+from expansion_revenue.load._rows import Problems, Row, Rows, Selection, TextSelection
 from expansion_revenue.load.flat import FLAT_REQUIRED, flat_dataset
 from expansion_revenue.load.tables import (
     LINE_TABLE_COLUMNS,
@@ -122,7 +122,7 @@ def csv_rows(path: Path, kind: str, required: frozenset[str], allowed: frozenset
     ...     selection = rows.select(["currency", "rate"], frozenset())
     ...     index, values, _ = next(selection.rows)
     >>> rows.label(index), values[selection.positions["rate"]]
-    ('row 2', '1.0785')
+    ('row 2', '1.0589')
     """
     source = str(path)
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -177,31 +177,55 @@ class CsvRows(Rows):
         self._others: dict[frozenset[str], list[tuple[int, str]]] = {}
 
     def select(self, columns: Sequence[str], text_columns: frozenset[str]) -> Selection:
+        return Selection(self._positions(columns), self._rows())
+
+    def text(self, columns: Sequence[str]) -> TextSelection:
+        return TextSelection(self._positions(columns), len(self.header), self._text_rows(), self._clean)
+
+    def _positions(self, columns: Sequence[str]) -> dict[str, int]:
         width = len(self.header)
         position = {column: index for index, column in enumerate(self.header)}
         # A column the file lacks reads from the always-empty cell appended to every row.
-        positions = {column: position.get(column, width) for column in columns}
-        return Selection(positions, self._rows())
+        return {column: position.get(column, width) for column in columns}
 
     def _rows(self) -> Iterator[Row]:
-        width = len(self.header)
+        clean = self._clean
+        for index, raw in self._text_rows():
+            values = clean(index, raw)
+            if values is not None:
+                yield index, values, values
+
+    def _text_rows(self) -> Iterator[tuple[int, list[str]]]:
         index = -1
         try:
             for index, raw in enumerate(self.reader):
-                if len(raw) == width:
-                    values: list[Any] = [value.strip() or None for value in raw]
-                    values.append(None)
-                    yield index, values, values
-                elif raw:  # a blank line is not a row
-                    self.problems.add(self, self.kind, index, None,
-                                      f"has {len(raw)} fields but the header has {width}", "row_length")
+                yield index, raw
         except (csv.Error, UnicodeDecodeError) as error:
             self.problems.add(self, self.kind, index + 1, None, f"cannot read the row: {error}",
                               "unreadable")
+
+    def _clean(self, index: int, raw: list[str]) -> list[Any] | None:
+        width = len(self.header)
+        if len(raw) == width:
+            values: list[Any] = [value.strip() or None for value in raw]
+            values.append(None)
+            return values
+        if raw:  # a blank line is not a row
+            self.problems.add(self, self.kind, index, None,
+                              f"has {len(raw)} fields but the header has {width}", "row_length")
+        return None
 
     def others(self, raw: Any, known: frozenset[str]) -> dict[str, object]:
         columns = self._others.get(known)
         if columns is None:  # once per table: which positions hold the other (named) columns
             columns = self._others[known] = [(index, column) for index, column in enumerate(self.header)
                                              if column and column not in known]
-        return {column: raw[index] for index, column in columns if raw[index] is not None}
+        # ``raw`` may be the row as read: strip its text here (cleaned values strip to themselves).
+        found = {}
+        for index, column in columns:
+            value = raw[index]
+            if value:
+                value = value.strip()
+                if value:
+                    found[column] = value
+        return found

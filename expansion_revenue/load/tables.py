@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from expansion_revenue._gc import collection_paused
 from expansion_revenue.dataset import Dataset
-from expansion_revenue.engine._gc import collection_paused
 from expansion_revenue.load._rows import (
     LINE_COLUMNS,
     MISSING,
