@@ -257,14 +257,16 @@ def _bridges(
     classifier = _Classifier(policy)
     count = len(timelines)
     report("walk entities", 0, count)
-    for done, (entity, changes) in enumerate(timelines.items(), start=1):
-        walk(entity, changes, boundaries, valuer, classifier, rows, moved)
+    totals = _local_totals(terms, boundaries)
+    attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
+    del terms  # the attributor keeps what it needs; the rest is freed before the ledger grows
+    # Timelines are consumed as they are walked, so their memory is freed while the ledger grows.
+    for done, entity in enumerate(list(timelines), start=1):
+        walk(entity, timelines.pop(entity), boundaries, valuer, classifier, rows, moved)
         if done % _PROGRESS_EVERY == 0:
             report("walk entities", done, count)
     report("walk entities", count, count)
-    totals = _local_totals(terms, boundaries)
     bridges = []
-    attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
     for k in range(1, periods + 1):
         by_kind: dict[MovementKind, Decimal] = dict.fromkeys(MovementKind, _ZERO)
         for row in rows[k - 1]:
