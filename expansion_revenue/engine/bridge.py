@@ -33,7 +33,6 @@ rates, in every period, for its FX effect).
 
 from __future__ import annotations
 
-import bisect
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
@@ -43,20 +42,18 @@ from expansion_revenue.dataset import Dataset
 from expansion_revenue.engine.attribution import Attributor
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
-from expansion_revenue.engine.normalize import LineTerms, compile_lines
-from expansion_revenue.engine.timeline import EMPTY, Change, State, build_timelines
+from expansion_revenue.engine.normalize import compile_lines
+from expansion_revenue.engine.timeline import collect
+from expansion_revenue.engine.walk import Classifier, PeriodRows, Valuer, walk_entities
 from expansion_revenue.errors import InvalidPeriodError
 from expansion_revenue.fx import FxRates
 from expansion_revenue.money import EXACT
 from expansion_revenue.periods import Frequency, resolve_period, series_boundaries
 from expansion_revenue.policy import Policy
-from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.bridge import (
     Bridge,
     BridgeMethod,
     BridgeSeries,
-    EntityChange,
-    Movement,
     MovementKind,
 )
 from expansion_revenue.rules.ruleset import RuleSet
@@ -151,85 +148,6 @@ def bridge_series(
                                                    policy, rules, attribution, progress)))
 
 
-class _Valuer:
-    """Values states at FX rates, caching each (currency, day) rate."""
-
-    def __init__(self, converter: Converter) -> None:
-        self.converter = converter
-        self.reporting = converter.currency
-        self._rates: dict[tuple[str, datetime.date], Decimal] = {}
-
-    def rate(self, currency: str, day: datetime.date) -> Decimal:
-        key = (currency, day)
-        found = self._rates.get(key)
-        if found is None:
-            found = self._rates[key] = self.converter.rate(currency, day)
-        return found
-
-    def value(self, state: State, day: datetime.date) -> Decimal:
-        if len(state) == 1 and state[0][0] == self.reporting:
-            return state[0][1]
-        total = _ZERO
-        for currency, amount in state:
-            if currency != self.reporting:
-                amount = EXACT.multiply(amount, self.rate(currency, day))
-            total = EXACT.add(total, amount)
-        return total
-
-    def foreign(self, changes: tuple[Change, ...]) -> bool:
-        """Whether an entity ever holds another currency than the reporting one (spot rates)."""
-        if self.converter.constant_date is not None:
-            return False
-        return any(c != self.reporting for change in changes for c, _ in change.state)
-
-
-class _Classifier:
-    """Classifies one entity's move from ``prev`` to ``cur`` MRR under a policy."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.window = policy.reactivation_window_days
-        self.free_is_expansion = policy.free_to_paid == "expansion"
-
-    def kind(
-        self, prev: Decimal, cur: Decimal, prev_active: int, cur_active: int,
-        returned_on: datetime.date, history: _History,
-    ) -> MovementKind | None:
-        if prev > 0 and cur > 0:
-            if cur > prev:
-                return MovementKind.EXPANSION
-            return MovementKind.CONTRACTION if cur < prev else None
-        if prev == 0 and cur > 0:
-            if self.free_is_expansion and prev_active > 0:
-                return MovementKind.EXPANSION
-            if not history.had_revenue:
-                return MovementKind.NEW
-            if self.window is None or history.churned_on is None:
-                return MovementKind.REACTIVATION
-            within = (returned_on - history.churned_on).days <= self.window
-            return MovementKind.REACTIVATION if within else MovementKind.NEW
-        if prev > 0 and cur == 0:
-            if self.free_is_expansion and cur_active > 0:
-                return MovementKind.CONTRACTION
-            return MovementKind.CHURN
-        return None
-
-
-class _History:
-    """What an entity's past says about a return: did it pay before, and when did it stop."""
-
-    __slots__ = ("churned_on", "had_revenue")
-
-    def __init__(self) -> None:
-        self.had_revenue = False
-        self.churned_on: datetime.date | None = None
-
-    def record(self, was_paying: bool, change: Change) -> None:
-        if change.paying:
-            self.had_revenue = True
-        elif was_paying:
-            self.churned_on = change.day
-
-
 def _bridges(
     dataset: Dataset,
     boundaries: tuple[datetime.date, ...],
@@ -240,32 +158,29 @@ def _bridges(
     rules: RuleSet | None,
     attribution: bool,
     progress: Progress | None = None,
+    general: bool = False,
 ) -> list[Bridge]:
+    """The bridges between consecutive ``boundaries`` (``general``: see :func:`walk_entities`)."""
     if method not in ("snapshot", "events"):
         raise InvalidPeriodError(f"method must be 'snapshot' or 'events', got {method!r}")
     report = progress or _silent
     converter = Converter.for_dataset(dataset, currency, fx, policy)
-    valuer = _Valuer(converter)
+    valuer = Valuer(converter)
     report("compile lines", 0, len(dataset.lines))
     terms = compile_lines(dataset, policy)
     report("compile lines", len(terms), len(terms))
-    timelines = build_timelines(terms, entity_resolver(dataset, policy.level))
+    entries = collect(terms, entity_resolver(dataset, policy.level))
     periods = len(boundaries) - 1
-    rows: list[list[Movement]] = [[] for _ in range(periods)]
-    moved: list[list[EntityChange]] = [[] for _ in range(periods)]
-    walk = _walk_snapshot if method == "snapshot" else _walk_events
-    classifier = _Classifier(policy)
-    count = len(timelines)
-    report("walk entities", 0, count)
-    totals = _local_totals(terms, boundaries)
+    out = PeriodRows(periods)
+    count = len(entries)
     attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
     del terms  # the attributor keeps what it needs; the rest is freed before the ledger grows
-    # Timelines are consumed as they are walked, so their memory is freed while the ledger grows.
-    for done, entity in enumerate(list(timelines), start=1):
-        walk(entity, timelines.pop(entity), boundaries, valuer, classifier, rows, moved)
-        if done % _PROGRESS_EVERY == 0:
-            report("walk entities", done, count)
+    report("walk entities", 0, count)
+    for done in walk_entities(entries, boundaries, method, valuer, Classifier(policy), out,
+                              general=general):
+        report("walk entities", done, count)
     report("walk entities", count, count)
+    rows, moved, totals = out.rows, out.moved, out.totals()
     bridges = []
     for k in range(1, periods + 1):
         by_kind: dict[MovementKind, Decimal] = dict.fromkeys(MovementKind, _ZERO)
@@ -287,148 +202,3 @@ def _bridges(
 
 def _silent(phase: str, done: int, total: int) -> None:
     """The default progress callback: report nothing."""
-
-
-def _local_totals(terms: tuple[LineTerms, ...], boundaries: tuple[datetime.date, ...]) -> list[State]:
-    """Total MRR by contract currency on each boundary: line changes bucketed by period, summed."""
-    buckets: list[dict[str, Decimal]] = [{} for _ in boundaries]
-    last = len(boundaries)
-    find = bisect.bisect_left
-    add = EXACT.add
-    for term in terms:
-        for day, delta in term.changes():
-            k = find(boundaries, day)  # the change counts from boundary k on
-            if k < last:
-                bucket = buckets[k]
-                bucket[term.currency] = add(bucket.get(term.currency, _ZERO), delta)
-    amounts: dict[str, Decimal] = {}
-    out: list[State] = []
-    for bucket in buckets:
-        for currency, delta in bucket.items():
-            amounts[currency] = add(amounts.get(currency, _ZERO), delta)
-        out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
-    return out
-
-
-def _opening(
-    changes: tuple[Change, ...], opening_day: datetime.date
-) -> tuple[int, State, int, bool, _History]:
-    """The entity's state and history on the opening day; index of its first later change."""
-    history = _History()
-    state: State = EMPTY
-    active = 0
-    paying = False
-    index = 0
-    while index < len(changes) and changes[index].day <= opening_day:
-        change = changes[index]
-        history.record(paying, change)
-        state, active, paying = change.state, change.active, change.paying
-        index += 1
-    return index, state, active, paying, history
-
-
-def _periods_to_visit(
-    changes: tuple[Change, ...], start_index: int, foreign: bool,
-    boundaries: tuple[datetime.date, ...],
-) -> list[int] | range:
-    """Periods (1-based) in which the entity changes, or every period if it holds foreign money."""
-    periods = len(boundaries) - 1
-    if foreign:
-        return range(1, periods + 1)
-    visit: list[int] = []
-    for change in changes[start_index:]:
-        k = bisect.bisect_left(boundaries, change.day)
-        if k > periods:
-            break
-        if not visit or visit[-1] != k:
-            visit.append(k)
-    return visit
-
-
-def _walk_snapshot(
-    entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
-    valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]],
-) -> None:
-    index, state, active, paying, history = _opening(changes, boundaries[0])
-    foreign = valuer.foreign(changes)
-    for k in _periods_to_visit(changes, index, foreign, boundaries):
-        t0, t1 = boundaries[k - 1], boundaries[k]
-        prev_state, prev_active = state, active
-        returned_on: datetime.date | None = None
-        return_history = history
-        lines: list[str] = []
-        while index < len(changes) and changes[index].day <= t1:
-            change = changes[index]
-            if returned_on is None and not paying and change.paying:
-                returned_on = change.day
-                return_history = _copy(history)
-            history.record(paying, change)
-            state, active, paying = change.state, change.active, change.paying
-            lines.extend(change.line_ids)
-            index += 1
-        prev = valuer.value(prev_state, t0)
-        cur_constant = valuer.value(state, t0)
-        kind = classifier.kind(prev, cur_constant, prev_active, active, returned_on or t1,
-                               return_history)
-        if kind is not None:
-            rows[k - 1].append(_row(entity, kind, prev, cur_constant, None,
-                                    tuple(dict.fromkeys(lines))))
-        cur = valuer.value(state, t1) if foreign else cur_constant
-        if cur != cur_constant:
-            rows[k - 1].append(trusted(
-                Movement, entity_id=entity, kind=MovementKind.FX,
-                amount=EXACT.subtract(cur, cur_constant), prev_mrr=prev, cur_mrr=cur, on=None,
-                line_ids=()))
-        if kind is not None or cur != cur_constant:
-            moved[k - 1].append(trusted(EntityChange, entity_id=entity, start_mrr=prev,
-                                        end_mrr=cur))
-
-
-def _walk_events(
-    entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
-    valuer: _Valuer, classifier: _Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]],
-) -> None:
-    index, state, active, paying, history = _opening(changes, boundaries[0])
-    foreign = valuer.foreign(changes)
-    for k in _periods_to_visit(changes, index, foreign, boundaries):
-        t0, t1 = boundaries[k - 1], boundaries[k]
-        prev = valuer.value(state, t0)
-        moved_by = _ZERO
-        emitted = False
-        while index < len(changes) and changes[index].day <= t1:
-            change = changes[index]
-            before = valuer.value(state, change.day)
-            after = valuer.value(change.state, change.day)
-            kind = classifier.kind(before, after, active, change.active, change.day, history)
-            if kind is not None:
-                rows[k - 1].append(_row(entity, kind, before, after, change.day, change.line_ids))
-                moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
-                emitted = True
-            history.record(paying, change)
-            state, active, paying = change.state, change.active, change.paying
-            index += 1
-        cur = valuer.value(state, t1)
-        fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
-        if fx_effect != 0:
-            rows[k - 1].append(trusted(
-                Movement, entity_id=entity, kind=MovementKind.FX, amount=fx_effect, prev_mrr=prev,
-                cur_mrr=cur, on=None, line_ids=()))
-        if emitted or fx_effect != 0:
-            moved[k - 1].append(trusted(EntityChange, entity_id=entity, start_mrr=prev,
-                                        end_mrr=cur))
-
-
-def _copy(history: _History) -> _History:
-    clone = _History()
-    clone.had_revenue, clone.churned_on = history.had_revenue, history.churned_on
-    return clone
-
-
-def _row(
-    entity: str, kind: MovementKind, prev: Decimal, cur: Decimal, on: datetime.date | None,
-    line_ids: tuple[str, ...],
-) -> Movement:
-    return trusted(Movement, entity_id=entity, kind=kind, amount=EXACT.subtract(cur, prev),
-                   prev_mrr=prev, cur_mrr=cur, on=on, line_ids=line_ids)

@@ -20,10 +20,14 @@ from typing import NamedTuple
 from expansion_revenue.engine.normalize import LineTerms
 from expansion_revenue.money import EXACT
 
-__all__ = ["EMPTY", "Change", "State", "build_timelines", "positive"]
+__all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect", "fold", "positive"]
 
 #: An entity's MRR by contract currency, as sorted ``(currency, amount)`` pairs.
 State = tuple[tuple[str, Decimal], ...]
+
+#: One dated MRR change of a line: ``(day, currency, delta, step, line_id)``, where ``step`` is how
+#: the count of active lines changes (+1 at a start, -1 at an end, 0 when a discount ends).
+Entry = tuple[datetime.date, str, Decimal, int, str]
 
 #: The state of an entity with no active line.
 EMPTY: State = ()
@@ -66,23 +70,28 @@ def build_timelines(
     Entities appear in order of their first line in the data, so results do not depend on
     anything but the data; each timeline is sorted by day.
     """
-    raw: dict[str, list[tuple[datetime.date, str, Decimal, int, str]]] = defaultdict(list)
+    return {entity: fold(entries) for entity, entries in collect(terms, entity_of).items()}
+
+
+def collect(terms: Iterable[LineTerms], entity_of: Callable[[str], str]) -> dict[str, list[Entry]]:
+    """Every line's dated changes, grouped by entity (in order of their first line), unsorted."""
+    raw: dict[str, list[Entry]] = defaultdict(list)
+    subtract = EXACT.subtract
     for term in terms:
         entries = raw[entity_of(term.ref.customer.id)]
         line_id, currency, current = term.ref.line.id, term.currency, term.mrr_discounted
         entries.append((term.start, currency, current, 1, line_id))
         end, discount_end = term.end, term.discount_end
         if discount_end is not None and (end is None or discount_end < end):
-            entries.append((discount_end, currency, EXACT.subtract(term.mrr_full, current), 0,
-                            line_id))
+            entries.append((discount_end, currency, subtract(term.mrr_full, current), 0, line_id))
             current = term.mrr_full
         if end is not None:
             entries.append((end, currency, -current, -1, line_id))
-    return {entity: _fold(entries) for entity, entries in raw.items()}
+    return raw
 
 
-def _fold(entries: list[tuple[datetime.date, str, Decimal, int, str]]) -> tuple[Change, ...]:
-    """One entity's dated deltas, summed day by day into states."""
+def fold(entries: list[Entry]) -> tuple[Change, ...]:
+    """One entity's dated changes, sorted by day (stably) and summed day by day into states."""
     entries.sort(key=_day)
     first_currency = entries[0][1]
     if all(entry[1] == first_currency for entry in entries):
@@ -105,9 +114,7 @@ def _fold(entries: list[tuple[datetime.date, str, Decimal, int, str]]) -> tuple[
     return tuple(out)
 
 
-def _fold_one_currency(
-    entries: list[tuple[datetime.date, str, Decimal, int, str]], currency: str
-) -> tuple[Change, ...]:
+def _fold_one_currency(entries: list[Entry], currency: str) -> tuple[Change, ...]:
     amount = _ZERO
     active = 0
     out: list[Change] = []
@@ -128,5 +135,5 @@ def _fold_one_currency(
     return tuple(out)
 
 
-def _day(entry: tuple[datetime.date, str, Decimal, int, str]) -> datetime.date:
+def _day(entry: Entry) -> datetime.date:
     return entry[0]

@@ -1,0 +1,488 @@
+"""Walking each entity's dated MRR changes into the ledger rows of every period it moves in.
+
+This is the bridge engine's inner loop (the classification table is in :mod:`.bridge`). Its input
+is each entity's list of :data:`~expansion_revenue.engine.timeline.Entry` (the dated MRR deltas of
+its lines); its output, per period, the ledger rows, the entities that moved, and the MRR
+deltas by contract currency (from which the bridge's starting and ending totals are summed).
+
+Two implementations of the same semantics:
+
+* the **general** walk folds an entity's entries into a timeline of states by currency
+  (:func:`~expansion_revenue.engine.timeline.fold`) and values each state at FX rates;
+* the **one-currency** walk, for the common entity whose lines all share one contract currency,
+  works on a single running Decimal and never builds the timeline.
+
+:func:`walk_entities` picks the one-currency walk where it applies unless told to use the general
+walk everywhere; the test suite checks on generated data that both give identical bridges.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from expansion_revenue.engine.currency import Converter
+from expansion_revenue.engine.timeline import EMPTY, Change, Entry, State, fold
+from expansion_revenue.money import EXACT
+from expansion_revenue.policy import Policy
+from expansion_revenue.results._ledger import entity_change, movement
+from expansion_revenue.results.bridge import BridgeMethod, EntityChange, Movement, MovementKind
+
+__all__ = ["Classifier", "PeriodRows", "Valuer", "walk_entities"]
+
+_ZERO = Decimal(0)
+_NEW, _REACTIVATION = MovementKind.NEW, MovementKind.REACTIVATION
+_EXPANSION, _CONTRACTION = MovementKind.EXPANSION, MovementKind.CONTRACTION
+_CHURN, _FX = MovementKind.CHURN, MovementKind.FX
+
+
+class Valuer:
+    """Values states at FX rates, caching each (currency, day) rate."""
+
+    def __init__(self, converter: Converter) -> None:
+        self.converter = converter
+        self.reporting = converter.currency
+        #: Whether rates differ between dates (spot basis), so a foreign amount has an fx effect.
+        self.spot = converter.constant_date is None
+        self._rates: dict[tuple[str, datetime.date], Decimal] = {}
+
+    def rate(self, currency: str, day: datetime.date) -> Decimal:
+        """The rate of ``currency`` into the reporting currency for ``day`` (cached)."""
+        key = (currency, day)
+        found = self._rates.get(key)
+        if found is None:
+            found = self._rates[key] = self.converter.rate(currency, day)
+        return found
+
+    def value(self, state: State, day: datetime.date) -> Decimal:
+        """A state's MRR in the reporting currency on ``day``."""
+        if len(state) == 1 and state[0][0] == self.reporting:
+            return state[0][1]
+        total = _ZERO
+        for currency, amount in state:
+            if currency != self.reporting:
+                amount = EXACT.multiply(amount, self.rate(currency, day))
+            total = EXACT.add(total, amount)
+        return total
+
+    def amount_value(self, currency: str) -> Callable[[Decimal, datetime.date], Decimal]:
+        """``value`` for a one-currency state given as its amount (``value(((currency, a),), day)``)."""
+        if currency == self.reporting:
+            return _as_is
+        rate, multiply, add = self.rate, EXACT.multiply, EXACT.add
+
+        def converted(amount: Decimal, day: datetime.date) -> Decimal:
+            return add(_ZERO, multiply(amount, rate(currency, day))) if amount else _ZERO
+
+        return converted
+
+    def foreign(self, changes: tuple[Change, ...]) -> bool:
+        """Whether an entity ever holds another currency than the reporting one (spot rates)."""
+        if not self.spot:
+            return False
+        return any(c != self.reporting for change in changes for c, _ in change.state)
+
+
+def _as_is(amount: Decimal, day: datetime.date) -> Decimal:
+    """The value of a reporting-currency amount: itself (zero as ``Decimal(0)``, like ``EMPTY``)."""
+    return amount or _ZERO
+
+
+class Classifier:
+    """Classifies one entity's move from ``prev`` to ``cur`` MRR under a policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.window = policy.reactivation_window_days
+        self.free_is_expansion = policy.free_to_paid == "expansion"
+
+    def kind(
+        self, prev: Decimal, cur: Decimal, prev_active: int, cur_active: int,
+        returned_on: datetime.date, had_revenue: bool, churned_on: datetime.date | None,
+    ) -> MovementKind | None:
+        """The movement, or ``None``; ``had_revenue`` and ``churned_on`` describe the past."""
+        if prev > 0:
+            if cur > 0:
+                if cur > prev:
+                    return _EXPANSION
+                return _CONTRACTION if cur < prev else None
+            if cur == 0:
+                return _CONTRACTION if self.free_is_expansion and cur_active > 0 else _CHURN
+            return None
+        if prev == 0 and cur > 0:
+            if self.free_is_expansion and prev_active > 0:
+                return _EXPANSION
+            if not had_revenue:
+                return _NEW
+            if self.window is None or churned_on is None:
+                return _REACTIVATION
+            return _REACTIVATION if (returned_on - churned_on).days <= self.window else _NEW
+        return None
+
+
+class PeriodRows:
+    """What the walk gathers for each period ``k`` (1-based): rows, moved entities, deltas.
+
+    ``deltas[k]`` (``k`` from 0, one per boundary) holds the MRR changes by contract currency that
+    take effect after boundary ``k - 1`` and by boundary ``k`` (``deltas[0]``: by the first one).
+    """
+
+    def __init__(self, periods: int) -> None:
+        self.rows: list[list[Movement]] = [[] for _ in range(periods)]
+        self.moved: list[list[EntityChange]] = [[] for _ in range(periods)]
+        self.deltas: list[dict[str, Decimal]] = [{} for _ in range(periods + 1)]
+
+    def totals(self) -> list[State]:
+        """Total MRR by contract currency on each boundary (the deltas, accumulated)."""
+        amounts: dict[str, Decimal] = {}
+        out: list[State] = []
+        add = EXACT.add
+        for bucket in self.deltas:
+            for currency, delta in bucket.items():
+                amounts[currency] = add(amounts.get(currency, _ZERO), delta)
+            out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
+        return out
+
+
+def walk_entities(
+    entries: dict[str, list[Entry]], boundaries: tuple[datetime.date, ...], method: BridgeMethod,
+    valuer: Valuer, classifier: Classifier, out: PeriodRows, *, general: bool = False,
+) -> Iterator[int]:
+    """Walk every entity (consuming ``entries``), yielding how many are done every 10,000.
+
+    Entities are walked in the order of ``entries``; each is removed once walked, so the memory
+    of the inputs is freed as the ledger grows. ``general=True`` uses the general walk for
+    every entity (the reference the one-currency walk is tested against).
+    """
+    snapshot = method == "snapshot"
+    one = _snapshot_one_currency if snapshot else _events_one_currency
+    walk = _walk_snapshot if snapshot else _walk_events
+    rows, moved, deltas = out.rows, out.moved, out.deltas
+    find, last = bisect.bisect_left, len(boundaries)
+    for done, entity in enumerate(list(entries), start=1):
+        items = entries.pop(entity)
+        items.sort(key=_day)
+        currency = items[0][1]
+        if not general and all(item[1] == currency for item in items):
+            one(entity, items, currency, boundaries, valuer, classifier, rows, moved, deltas)
+        else:
+            for day, item_currency, delta, _, _ in items:
+                k = find(boundaries, day)  # the change counts from boundary k on
+                if k < last:
+                    bucket = deltas[k]
+                    bucket[item_currency] = EXACT.add(bucket.get(item_currency, _ZERO), delta)
+            walk(entity, fold(items), boundaries, valuer, classifier, rows, moved)
+        if done % 10_000 == 0:
+            yield done
+
+
+def _day(entry: Entry) -> datetime.date:
+    return entry[0]
+
+
+def _snapshot_one_currency(
+    entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
+) -> None:
+    """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``."""
+    value = valuer.amount_value(currency)
+    fx_moves = valuer.spot and currency != valuer.reporting
+    periods = len(boundaries) - 1
+    find, add, kind_of = bisect.bisect_left, EXACT.add, classifier.kind
+    amount, active, paying = _ZERO, 0, False
+    had_revenue, churned_on = False, None
+    open_k = 0  # the period being gathered (0: none yet)
+    prev_amount, prev_active = _ZERO, 0
+    returned_on: datetime.date | None = None
+    return_had, return_churned = False, None
+    lines: list[str] = []
+    index, count = 0, len(items)
+    while index < count:
+        day = items[index][0]
+        k = find(boundaries, day)
+        if k > periods:
+            break
+        new_amount, new_active = amount, active
+        bucket = deltas[k]
+        first = index
+        while index < count and items[index][0] == day:
+            delta = items[index][2]
+            new_amount = add(new_amount, delta)
+            new_active += items[index][3]
+            bucket[currency] = add(bucket.get(currency, _ZERO), delta)
+            index += 1
+        new_paying = new_amount > 0
+        if k:
+            if k != open_k:
+                if open_k:
+                    _close_snapshot(entity, open_k, boundaries, value, kind_of, fx_moves,
+                                    prev_amount, prev_active, amount, active, returned_on,
+                                    return_had, return_churned, lines, rows, moved)
+                if fx_moves and amount:
+                    _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
+                             moved, False)
+                open_k, prev_amount, prev_active = k, amount, active
+                returned_on, lines = None, []
+            if returned_on is None and not paying and new_paying:
+                returned_on, return_had, return_churned = day, had_revenue, churned_on
+            lines.extend(item[4] for item in items[first:index])
+        if new_paying:
+            had_revenue = True
+        elif paying:
+            churned_on = day
+        amount, active, paying = new_amount, new_active, new_paying
+    if open_k:
+        _close_snapshot(entity, open_k, boundaries, value, kind_of, fx_moves, prev_amount,
+                        prev_active, amount, active, returned_on, return_had, return_churned,
+                        lines, rows, moved)
+    if fx_moves and amount:
+        _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
+                 False)
+
+
+def _close_snapshot(
+    entity: str, k: int, boundaries: tuple[datetime.date, ...],
+    value: Callable[[Decimal, datetime.date], Decimal],
+    kind_of: Callable[..., MovementKind | None], fx_moves: bool, prev_amount: Decimal,
+    prev_active: int, amount: Decimal, active: int, returned_on: datetime.date | None,
+    return_had: bool, return_churned: datetime.date | None, lines: list[str],
+    rows: list[list[Movement]], moved: list[list[EntityChange]],
+) -> None:
+    """The rows of period ``k`` for an entity that changed in it (one currency)."""
+    t0, t1 = boundaries[k - 1], boundaries[k]
+    prev = value(prev_amount, t0)
+    cur_constant = value(amount, t0)
+    kind = kind_of(prev, cur_constant, prev_active, active, returned_on or t1, return_had,
+                   return_churned)
+    if kind is not None:
+        rows[k - 1].append(movement(entity, kind, EXACT.subtract(cur_constant, prev), prev,
+                                    cur_constant, None, tuple(dict.fromkeys(lines))))
+    cur = value(amount, t1) if fx_moves else cur_constant
+    if cur != cur_constant:
+        rows[k - 1].append(movement(entity, _FX, EXACT.subtract(cur, cur_constant), prev, cur,
+                                    None, ()))
+    if kind is not None or cur != cur_constant:
+        moved[k - 1].append(entity_change(entity, prev, cur))
+
+
+def _fx_only(
+    entity: str, amount: Decimal, ks: range, boundaries: tuple[datetime.date, ...],
+    value: Callable[[Decimal, datetime.date], Decimal], rows: list[list[Movement]],
+    moved: list[list[EntityChange]], events: bool,
+) -> None:
+    """The fx rows of periods in which a foreign-currency entity did not change.
+
+    The amount is computed as the general walk computes it for the method (``cur - prev`` or
+    ``cur - prev - 0``), so the two walks give the same Decimals, exponent included.
+    """
+    subtract = EXACT.subtract
+    for k in ks:
+        prev, cur = value(amount, boundaries[k - 1]), value(amount, boundaries[k])
+        if cur != prev:
+            effect = subtract(subtract(cur, prev), _ZERO) if events else subtract(cur, prev)
+            rows[k - 1].append(movement(entity, _FX, effect, prev, cur, None, ()))
+            moved[k - 1].append(entity_change(entity, prev, cur))
+
+
+def _events_one_currency(
+    entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
+) -> None:
+    """The events walk of an entity whose sorted ``items`` are all in ``currency``."""
+    value = valuer.amount_value(currency)
+    fx_moves = valuer.spot and currency != valuer.reporting
+    periods = len(boundaries) - 1
+    find, add, subtract, kind_of = bisect.bisect_left, EXACT.add, EXACT.subtract, classifier.kind
+    amount, active, paying = _ZERO, 0, False
+    had_revenue, churned_on = False, None
+    open_k = 0
+    prev, moved_by, emitted = _ZERO, _ZERO, False
+    index, count = 0, len(items)
+    while index < count:
+        day = items[index][0]
+        k = find(boundaries, day)
+        if k > periods:
+            break
+        new_amount, new_active = amount, active
+        bucket = deltas[k]
+        first = index
+        while index < count and items[index][0] == day:
+            delta = items[index][2]
+            new_amount = add(new_amount, delta)
+            new_active += items[index][3]
+            bucket[currency] = add(bucket.get(currency, _ZERO), delta)
+            index += 1
+        new_paying = new_amount > 0
+        if k:
+            if k != open_k:
+                if open_k:
+                    _close_events(entity, open_k, boundaries, value, prev, amount, moved_by,
+                                  emitted, rows, moved)
+                if fx_moves and amount:
+                    _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
+                             moved, True)
+                open_k, prev, moved_by, emitted = k, value(amount, boundaries[k - 1]), _ZERO, False
+            before, after = value(amount, day), value(new_amount, day)
+            kind = kind_of(before, after, active, new_active, day, had_revenue, churned_on)
+            if kind is not None:
+                line_ids = tuple(item[4] for item in items[first:index])
+                rows[k - 1].append(movement(
+                    entity, kind, subtract(after, before), before, after, day,
+                    line_ids if len(line_ids) == 1 else tuple(dict.fromkeys(line_ids))))
+                moved_by = add(moved_by, subtract(after, before))
+                emitted = True
+        if new_paying:
+            had_revenue = True
+        elif paying:
+            churned_on = day
+        amount, active, paying = new_amount, new_active, new_paying
+    if open_k:
+        _close_events(entity, open_k, boundaries, value, prev, amount, moved_by, emitted, rows,
+                      moved)
+    if fx_moves and amount:
+        _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
+                 True)
+
+
+def _close_events(
+    entity: str, k: int, boundaries: tuple[datetime.date, ...],
+    value: Callable[[Decimal, datetime.date], Decimal], prev: Decimal, amount: Decimal,
+    moved_by: Decimal, emitted: bool, rows: list[list[Movement]],
+    moved: list[list[EntityChange]],
+) -> None:
+    """The fx row and moved entity of period ``k`` for an entity that changed in it."""
+    cur = value(amount, boundaries[k])
+    fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
+    if fx_effect != 0:
+        rows[k - 1].append(movement(entity, _FX, fx_effect, prev, cur, None, ()))
+    if emitted or fx_effect != 0:
+        moved[k - 1].append(entity_change(entity, prev, cur))
+
+
+# ---------------------------------------------------------------------------------------------
+# The general walk: any number of currencies, over a folded timeline.
+
+
+class _History:
+    """What an entity's past says about a return: did it pay before, and when did it stop."""
+
+    __slots__ = ("churned_on", "had_revenue")
+
+    def __init__(self, had_revenue: bool = False, churned_on: datetime.date | None = None) -> None:
+        self.had_revenue = had_revenue
+        self.churned_on = churned_on
+
+    def record(self, was_paying: bool, change: Change) -> None:
+        if change.paying:
+            self.had_revenue = True
+        elif was_paying:
+            self.churned_on = change.day
+
+
+def _opening(
+    changes: tuple[Change, ...], opening_day: datetime.date
+) -> tuple[int, State, int, bool, _History]:
+    """The entity's state and history on the opening day; index of its first later change."""
+    history = _History()
+    state: State = EMPTY
+    active = 0
+    paying = False
+    index = 0
+    while index < len(changes) and changes[index].day <= opening_day:
+        change = changes[index]
+        history.record(paying, change)
+        state, active, paying = change.state, change.active, change.paying
+        index += 1
+    return index, state, active, paying, history
+
+
+def _periods_to_visit(
+    changes: tuple[Change, ...], start_index: int, foreign: bool,
+    boundaries: tuple[datetime.date, ...],
+) -> list[int] | range:
+    """Periods (1-based) in which the entity changes, or every period if it holds foreign money."""
+    periods = len(boundaries) - 1
+    if foreign:
+        return range(1, periods + 1)
+    visit: list[int] = []
+    for change in changes[start_index:]:
+        k = bisect.bisect_left(boundaries, change.day)
+        if k > periods:
+            break
+        if not visit or visit[-1] != k:
+            visit.append(k)
+    return visit
+
+
+def _walk_snapshot(
+    entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]],
+) -> None:
+    index, state, active, paying, history = _opening(changes, boundaries[0])
+    foreign = valuer.foreign(changes)
+    for k in _periods_to_visit(changes, index, foreign, boundaries):
+        t0, t1 = boundaries[k - 1], boundaries[k]
+        prev_state, prev_active = state, active
+        returned_on: datetime.date | None = None
+        return_history = history
+        lines: list[str] = []
+        while index < len(changes) and changes[index].day <= t1:
+            change = changes[index]
+            if returned_on is None and not paying and change.paying:
+                returned_on = change.day
+                return_history = _History(history.had_revenue, history.churned_on)
+            history.record(paying, change)
+            state, active, paying = change.state, change.active, change.paying
+            lines.extend(change.line_ids)
+            index += 1
+        prev = valuer.value(prev_state, t0)
+        cur_constant = valuer.value(state, t0)
+        kind = classifier.kind(prev, cur_constant, prev_active, active, returned_on or t1,
+                               return_history.had_revenue, return_history.churned_on)
+        if kind is not None:
+            rows[k - 1].append(movement(entity, kind, EXACT.subtract(cur_constant, prev), prev,
+                                        cur_constant, None, tuple(dict.fromkeys(lines))))
+        cur = valuer.value(state, t1) if foreign else cur_constant
+        if cur != cur_constant:
+            rows[k - 1].append(movement(entity, _FX, EXACT.subtract(cur, cur_constant), prev,
+                                        cur, None, ()))
+        if kind is not None or cur != cur_constant:
+            moved[k - 1].append(entity_change(entity, prev, cur))
+
+
+def _walk_events(
+    entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    moved: list[list[EntityChange]],
+) -> None:
+    index, state, active, paying, history = _opening(changes, boundaries[0])
+    foreign = valuer.foreign(changes)
+    for k in _periods_to_visit(changes, index, foreign, boundaries):
+        t0, t1 = boundaries[k - 1], boundaries[k]
+        prev = valuer.value(state, t0)
+        moved_by = _ZERO
+        emitted = False
+        while index < len(changes) and changes[index].day <= t1:
+            change = changes[index]
+            before = valuer.value(state, change.day)
+            after = valuer.value(change.state, change.day)
+            kind = classifier.kind(before, after, active, change.active, change.day,
+                                   history.had_revenue, history.churned_on)
+            if kind is not None:
+                rows[k - 1].append(movement(entity, kind, EXACT.subtract(after, before), before,
+                                            after, change.day, change.line_ids))
+                moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
+                emitted = True
+            history.record(paying, change)
+            state, active, paying = change.state, change.active, change.paying
+            index += 1
+        cur = valuer.value(state, t1)
+        fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
+        if fx_effect != 0:
+            rows[k - 1].append(movement(entity, _FX, fx_effect, prev, cur, None, ()))
+        if emitted or fx_effect != 0:
+            moved[k - 1].append(entity_change(entity, prev, cur))
