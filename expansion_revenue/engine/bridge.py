@@ -42,19 +42,16 @@ from expansion_revenue.dataset import Dataset
 from expansion_revenue.engine.attribution import Attributor
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import entity_resolver
-from expansion_revenue.engine.normalize import compile_lines
-from expansion_revenue.engine.timeline import collect
+from expansion_revenue.engine.timeline import collect_lines
 from expansion_revenue.engine.walk import Classifier, PeriodRows, Valuer, walk_entities
 from expansion_revenue.errors import InvalidPeriodError
 from expansion_revenue.fx import FxRates
-from expansion_revenue.money import EXACT
 from expansion_revenue.periods import Frequency, resolve_period, series_boundaries
 from expansion_revenue.policy import Policy
 from expansion_revenue.results.bridge import (
     Bridge,
     BridgeMethod,
     BridgeSeries,
-    MovementKind,
 )
 from expansion_revenue.rules.ruleset import RuleSet
 
@@ -167,14 +164,12 @@ def _bridges(
     converter = Converter.for_dataset(dataset, currency, fx, policy)
     valuer = Valuer(converter)
     report("compile lines", 0, len(dataset.lines))
-    terms = compile_lines(dataset, policy)
-    report("compile lines", len(terms), len(terms))
-    entries = collect(terms, entity_resolver(dataset, policy.level))
+    entries = collect_lines(dataset, policy, entity_resolver(dataset, policy.level))
+    report("compile lines", len(dataset.lines), len(dataset.lines))
     periods = len(boundaries) - 1
     out = PeriodRows(periods)
     count = len(entries)
-    attributor = Attributor(dataset, currency, fx, policy, rules, terms) if attribution else None
-    del terms  # the attributor keeps what it needs; the rest is freed before the ledger grows
+    attributor = Attributor(dataset, currency, fx, policy, rules) if attribution else None
     report("walk entities", 0, count)
     for done in walk_entities(entries, boundaries, method, valuer, Classifier(policy), out,
                               general=general):
@@ -183,18 +178,14 @@ def _bridges(
     rows, moved, totals = out.rows, out.moved, out.totals()
     bridges = []
     for k in range(1, periods + 1):
-        by_kind: dict[MovementKind, Decimal] = dict.fromkeys(MovementKind, _ZERO)
-        for row in rows[k - 1]:
-            by_kind[row.kind] = EXACT.add(by_kind[row.kind], row.amount)
-        sums = {kind.value: amount for kind, amount in by_kind.items()}
         ledger = tuple(rows[k - 1])
         attributed = None if attributor is None else attributor.attribute_movements(
             boundaries[k - 1], boundaries[k], converter.currency, method, ledger)
-        bridges.append(Bridge(
+        bridges.append(Bridge._from_engine(
             start=boundaries[k - 1], end=boundaries[k], currency=converter.currency, method=method,
             policy=policy, starting_mrr=valuer.value(totals[k - 1], boundaries[k - 1]),
             ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=ledger,
-            entities=tuple(moved[k - 1]), attribution=attributed, **sums,
+            entities=tuple(moved[k - 1]), attribution=attributed,
         ))
         report("build bridges", k, periods)
     return bridges

@@ -27,7 +27,7 @@ from expansion_revenue.models import Interval, IntervalUnit
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 
-__all__ = ["LineTerms", "compile_lines", "exact_or_rounded", "line_terms", "monthly_factor",
+__all__ = ["LineTerms", "LineValues", "compile_lines", "exact_or_rounded", "line_terms", "monthly_factor",
            "monthly_value"]
 
 _ONE = Decimal(1)
@@ -152,30 +152,51 @@ def _line_terms(ref: LineRef, policy: Policy, factor: Fraction) -> LineTerms:
                      discounted, full)
 
 
+class LineValues:
+    """Each line's ``(mrr_discounted, mrr_full)`` under one policy, computed once per distinct terms.
+
+    Lines with the same price, quantity, discount and plan share one computation (a large
+    dataset has millions of lines but a few thousand distinct terms).
+
+    >>> from expansion_revenue import load_example
+    >>> ref = load_example().lines[0]
+    >>> LineValues(Policy())(ref) == (line_terms(ref, Policy()).mrr_discounted,
+    ...                              line_terms(ref, Policy()).mrr_full)
+    True
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._with_discounts = policy.discounts_reduce_mrr
+        self._factors: dict[str, Fraction] = {}
+        self._values: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal]] = {}
+
+    def __call__(self, ref: LineRef) -> tuple[Decimal, Decimal]:
+        """The line's MRR while discounted and after the discount, in its contract currency."""
+        line, plan = ref.line, ref.plan
+        price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
+        key = (price, line.quantity, line.discount if self._with_discounts else _ZERO, plan.id)
+        found = self._values.get(key)
+        if found is None:
+            factor = self._factors.get(plan.id)
+            if factor is None:
+                factor = self._factors[plan.id] = monthly_factor(plan.interval, self.policy)
+            terms = _line_terms(ref, self.policy, factor)
+            found = self._values[key] = (terms.mrr_discounted, terms.mrr_full)
+        return found
+
+
 def compile_lines(dataset: Dataset, policy: Policy) -> tuple[LineTerms, ...]:
     """Every line of ``dataset`` as :class:`LineTerms`, in dataset order.
-
-    Lines with the same price, quantity, discount and plan share one computation.
 
     >>> compile_lines(Dataset(), Policy())
     ()
     """
-    factors: dict[str, Fraction] = {}
-    values: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal]] = {}
+    values = LineValues(policy)
     out = []
-    with_discounts = policy.discounts_reduce_mrr
     for ref in dataset.lines:
-        line, plan = ref.line, ref.plan
-        price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
-        discount = line.discount if with_discounts else _ZERO
-        key = (price, line.quantity, discount, plan.id)
-        found = values.get(key)
-        if found is None:
-            factor = factors.get(plan.id)
-            if factor is None:
-                factor = factors[plan.id] = monthly_factor(plan.interval, policy)
-            terms = _line_terms(ref, policy, factor)
-            found = values[key] = (terms.mrr_discounted, terms.mrr_full)
+        line = ref.line
+        discounted, full = values(ref)
         out.append(LineTerms(ref, ref.contract.currency, line.start, line.end, line.discount_end,
-                             found[0], found[1]))
+                             discounted, full))
     return tuple(out)

@@ -17,10 +17,13 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from expansion_revenue.engine.normalize import LineTerms
+from expansion_revenue.dataset import Dataset
+from expansion_revenue.engine.normalize import LineTerms, LineValues
 from expansion_revenue.money import EXACT
+from expansion_revenue.policy import Policy
 
-__all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect", "fold", "positive"]
+__all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect", "collect_lines", "fold",
+           "positive"]
 
 #: An entity's MRR by contract currency, as sorted ``(currency, amount)`` pairs.
 State = tuple[tuple[str, Decimal], ...]
@@ -71,6 +74,39 @@ def build_timelines(
     anything but the data; each timeline is sorted by day.
     """
     return {entity: fold(entries) for entity, entries in collect(terms, entity_of).items()}
+
+
+def collect_lines(
+    dataset: Dataset, policy: Policy, entity_of: Callable[[str], str],
+) -> dict[str, list[Entry]]:
+    """What :func:`collect` gives for ``compile_lines(dataset, policy)``, without the terms.
+
+    >>> from expansion_revenue import load_example
+    >>> from expansion_revenue.engine.normalize import compile_lines
+    >>> ds, policy = load_example(), Policy()
+    >>> collect_lines(ds, policy, str) == collect(compile_lines(ds, policy), str)
+    True
+    """
+    raw: dict[str, list[Entry]] = defaultdict(list)
+    subtract = EXACT.subtract
+    values = LineValues(policy)
+    last_customer: str | None = None
+    entries: list[Entry] = []
+    for ref in dataset.lines:
+        customer_id = ref.customer.id
+        if customer_id != last_customer:  # lines come grouped by contract: look up less often
+            entries, last_customer = raw[entity_of(customer_id)], customer_id
+        line = ref.line
+        line_id, currency, start = line.id, ref.contract.currency, line.start
+        current, full = values(ref)
+        entries.append((start, currency, current, 1, line_id))
+        end, discount_end = line.end, line.discount_end
+        if discount_end is not None and (end is None or discount_end < end):
+            entries.append((discount_end, currency, subtract(full, current), 0, line_id))
+            current = full
+        if end is not None:
+            entries.append((end, currency, -current, -1, line_id))
+    return raw
 
 
 def collect(terms: Iterable[LineTerms], entity_of: Callable[[str], str]) -> dict[str, list[Entry]]:

@@ -22,6 +22,7 @@ import bisect
 import datetime
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from operator import itemgetter
 
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.timeline import EMPTY, Change, Entry, State, fold
@@ -33,6 +34,7 @@ from expansion_revenue.results.bridge import BridgeMethod, EntityChange, Movemen
 __all__ = ["Classifier", "PeriodRows", "Valuer", "walk_entities"]
 
 _ZERO = Decimal(0)
+_DAY = itemgetter(0)  # an entry's day
 _NEW, _REACTIVATION = MovementKind.NEW, MovementKind.REACTIVATION
 _EXPANSION, _CONTRACTION = MovementKind.EXPANSION, MovementKind.CONTRACTION
 _CHURN, _FX = MovementKind.CHURN, MovementKind.FX
@@ -162,7 +164,7 @@ def walk_entities(
     find, last = bisect.bisect_left, len(boundaries)
     for done, entity in enumerate(list(entries), start=1):
         items = entries.pop(entity)
-        items.sort(key=_day)
+        items.sort(key=_DAY)
         currency = items[0][1]
         if not general and all(item[1] == currency for item in items):
             one(entity, items, currency, boundaries, valuer, classifier, rows, moved, deltas)
@@ -177,10 +179,6 @@ def walk_entities(
             yield done
 
 
-def _day(entry: Entry) -> datetime.date:
-    return entry[0]
-
-
 def _snapshot_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
     valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
@@ -190,7 +188,7 @@ def _snapshot_one_currency(
     value = valuer.amount_value(currency)
     fx_moves = valuer.spot and currency != valuer.reporting
     periods = len(boundaries) - 1
-    find, add, kind_of = bisect.bisect_left, EXACT.add, classifier.kind
+    find, add, subtract, kind_of = bisect.bisect_left, EXACT.add, EXACT.subtract, classifier.kind
     amount, active, paying = _ZERO, 0, False
     had_revenue, churned_on = False, None
     open_k = 0  # the period being gathered (0: none yet)
@@ -205,14 +203,17 @@ def _snapshot_one_currency(
         if k > periods:
             break
         new_amount, new_active = amount, active
-        bucket = deltas[k]
-        first = index
-        while index < count and items[index][0] == day:
-            delta = items[index][2]
-            new_amount = add(new_amount, delta)
-            new_active += items[index][3]
-            bucket[currency] = add(bucket.get(currency, _ZERO), delta)
+        day_lines = []
+        while index < count:
+            item = items[index]
+            if item[0] != day:
+                break
+            new_amount = add(new_amount, item[2])
+            new_active += item[3]
+            day_lines.append(item[4])
             index += 1
+        bucket = deltas[k]  # the day's change, for the totals (same Decimal as summing each delta)
+        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
@@ -227,7 +228,7 @@ def _snapshot_one_currency(
                 returned_on, lines = None, []
             if returned_on is None and not paying and new_paying:
                 returned_on, return_had, return_churned = day, had_revenue, churned_on
-            lines.extend(item[4] for item in items[first:index])
+            lines += day_lines
         if new_paying:
             had_revenue = True
         elif paying:
@@ -307,14 +308,17 @@ def _events_one_currency(
         if k > periods:
             break
         new_amount, new_active = amount, active
-        bucket = deltas[k]
-        first = index
-        while index < count and items[index][0] == day:
-            delta = items[index][2]
-            new_amount = add(new_amount, delta)
-            new_active += items[index][3]
-            bucket[currency] = add(bucket.get(currency, _ZERO), delta)
+        day_lines = []
+        while index < count:
+            item = items[index]
+            if item[0] != day:
+                break
+            new_amount = add(new_amount, item[2])
+            new_active += item[3]
+            day_lines.append(item[4])
             index += 1
+        bucket = deltas[k]
+        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
@@ -328,10 +332,9 @@ def _events_one_currency(
             before, after = value(amount, day), value(new_amount, day)
             kind = kind_of(before, after, active, new_active, day, had_revenue, churned_on)
             if kind is not None:
-                line_ids = tuple(item[4] for item in items[first:index])
                 rows[k - 1].append(movement(
                     entity, kind, subtract(after, before), before, after, day,
-                    line_ids if len(line_ids) == 1 else tuple(dict.fromkeys(line_ids))))
+                    (day_lines[0],) if len(day_lines) == 1 else tuple(dict.fromkeys(day_lines))))
                 moved_by = add(moved_by, subtract(after, before))
                 emitted = True
         if new_paying:

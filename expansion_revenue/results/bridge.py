@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
+from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import Attribution
 from expansion_revenue.results.snapshot import exact_sum
 
@@ -39,6 +40,7 @@ SeriesTable = Literal["periods", "ledger"]
 
 __all__ = [
     "COMPONENTS", "Bridge", "BridgeMethod", "BridgeSeries", "EntityChange", "Movement", "MovementKind",
+    "ledger_sums",
 ]
 
 
@@ -113,6 +115,29 @@ class EntityChange(BaseModel):
         return EXACT.subtract(self.end_mrr, self.start_mrr)
 
 
+def ledger_sums(
+    ledger: tuple[Movement, ...],
+) -> tuple[dict[MovementKind, Decimal], dict[str, Decimal]]:
+    """The exact sums of ledger rows by kind and by entity (kinds and entities with rows only).
+
+    >>> rows = (Movement(entity_id="a", kind="new", amount=5, prev_mrr=0, cur_mrr=5),
+    ...         Movement(entity_id="a", kind="fx", amount=1, prev_mrr=0, cur_mrr=6))
+    >>> ledger_sums(rows)
+    ({<MovementKind.NEW: 'new'>: Decimal('5'), <MovementKind.FX: 'fx'>: Decimal('1')}, {'a': Decimal('6')})
+    """
+    by_kind: dict[MovementKind, Decimal] = {}
+    per_entity: dict[str, Decimal] = {}
+    zero = Decimal(0)
+    with localcontext(EXACT):  # ``+`` traps any inexact sum, as EXACT.add would
+        for row in ledger:
+            values = row.__dict__  # the field values (attribute access costs more per row)
+            amount, entity, kind = values["amount"], values["entity_id"], values["kind"]
+            by_kind[kind] = by_kind.get(kind, zero) + amount  # from 0, like a sum()
+            found = per_entity.get(entity)
+            per_entity[entity] = amount if found is None else found + amount
+    return by_kind, per_entity
+
+
 class Bridge(BaseModel):
     """How MRR moved from ``start`` to ``end``: the revenue bridge (MRR waterfall) of a period.
 
@@ -170,7 +195,52 @@ class Bridge(BaseModel):
         """Check the invariants once, when built (not again when nested in another result)."""
         self._identity()
 
-    def _identity(self) -> Bridge:
+    @classmethod
+    def _from_engine(
+        cls, *, start: datetime.date, end: datetime.date, currency: str, method: BridgeMethod,
+        policy: Policy, starting_mrr: Decimal, ending_mrr: Decimal, ledger: tuple[Movement, ...],
+        entities: tuple[EntityChange, ...], attribution: Attribution | None,
+    ) -> Bridge:
+        """A bridge whose components are the sums of ``ledger``, from values already typed.
+
+        For the engine, whose values have the fields' types already: the fields are not
+        validated again (like the ledger's rows, see ``_construct``), but every invariant is
+        checked as on any construction: the components (summed here from the ledger) must take
+        ``starting_mrr`` to ``ending_mrr``, each entity's rows must sum to its MRR change, and the
+        attribution's totals must match.
+
+        Raises:
+            pydantic.ValidationError: an invariant does not hold (as from the constructor).
+
+        >>> b = Bridge._from_engine(start=datetime.date(2024, 1, 31), end=datetime.date(2024, 2, 29),
+        ...     currency="EUR", method="snapshot", policy=Policy(), starting_mrr=Decimal(10),
+        ...     ending_mrr=Decimal(15), attribution=None,
+        ...     ledger=(Movement(entity_id="a", kind="new", amount=5, prev_mrr=0, cur_mrr=5),),
+        ...     entities=(EntityChange(entity_id="a", start_mrr=0, end_mrr=5),))
+        >>> b.new, b == Bridge.model_validate(b.model_dump())
+        (Decimal('5'), True)
+        """
+        by_kind, per_entity = ledger_sums(ledger)
+        zero = Decimal(0)
+        values: dict[str, Any] = {
+            "start": start, "end": end, "currency": currency, "method": method,
+            "policy": policy, "periods": 1, "starting_mrr": starting_mrr,
+            **{kind.value: by_kind.get(kind, zero) for kind in MovementKind},
+            "ending_mrr": ending_mrr, "ledger": ledger, "entities": entities,
+            "attribution": attribution,
+        }
+        bridge = trusted(cls, **{name: values[name] for name in cls.model_fields})
+        object.__setattr__(bridge, "__pydantic_fields_set__", _ENGINE_FIELDS_SET)
+        try:
+            bridge._identity((by_kind, per_entity))
+        except PydanticCustomError as error:
+            raise ValidationError.from_exception_data(
+                cls.__name__, [{"type": error, "loc": (), "input": values}]) from None
+        return bridge
+
+    def _identity(
+        self, sums: tuple[dict[MovementKind, Decimal], dict[str, Decimal]] | None = None,
+    ) -> Bridge:
         if self.start > self.end:
             raise PydanticCustomError("bridge_period", "start {start} is after end {end}",
                                       {"start": str(self.start), "end": str(self.end)})
@@ -187,17 +257,12 @@ class Bridge(BaseModel):
                 {"start": str(self.starting_mrr), "net": str(self.net_change),
                  "end": str(self.ending_mrr)},
             )
-        add, zero = EXACT.add, Decimal(0)
-        sums: dict[MovementKind, Decimal] = {}
-        per_entity: dict[str, Decimal] = {}
-        for row in self.ledger:
-            kind, entity = row.kind, row.entity_id
-            sums[kind] = add(sums.get(kind, zero), row.amount)
-            per_entity[entity] = add(per_entity.get(entity, zero), row.amount)
+        by_kind, per_entity = ledger_sums(self.ledger) if sums is None else sums
         if self.periods == 1:
+            subtract = EXACT.subtract
             for change in self.entities:
                 moved = per_entity.pop(change.entity_id, None)
-                if moved is None or moved != EXACT.subtract(change.end_mrr, change.start_mrr):
+                if moved is None or moved != subtract(change.end_mrr, change.start_mrr):
                     raise PydanticCustomError(
                         "bridge_entities",
                         "the ledger rows of entity '{entity}' do not sum to its MRR change",
@@ -211,8 +276,9 @@ class Bridge(BaseModel):
                 != (self.expansion, self.contraction, self.fx)):
             raise PydanticCustomError(
                 "bridge_attribution", "the attribution's totals differ from the bridge's", {})
+        zero = Decimal(0)
         for kind in MovementKind:
-            found = sums.get(kind, zero)
+            found = by_kind.get(kind, zero)
             if found != getattr(self, kind.value):
                 raise PydanticCustomError(
                     "bridge_ledger", "{name} {value} is not the sum of its ledger rows ({rows})",
@@ -348,6 +414,11 @@ class Bridge(BaseModel):
         from expansion_revenue.display.html import render_html
 
         return render_html(self)
+
+
+#: The fields a bridge built by ``Bridge._from_engine`` counts as set (all but ``periods``, as when
+#: the engine passed them to the constructor).
+_ENGINE_FIELDS_SET = set(Bridge.model_fields) - {"periods"}
 
 
 class BridgeSeries(BaseModel):
