@@ -172,7 +172,7 @@ def _bridges(
     attributor = Attributor(dataset, currency, fx, policy, rules) if attribution else None
     report("walk entities", 0, count)
     for done in walk_entities(entries, boundaries, method, valuer, Classifier(policy), out,
-                              general=general):
+                              general=general, one_currency=len(dataset.currencies()) == 1):
         report("walk entities", done, count)
     report("walk entities", count, count)
     rows, moved, totals = out.rows, out.moved, out.totals()

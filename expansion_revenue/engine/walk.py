@@ -150,24 +150,28 @@ class PeriodRows:
 def walk_entities(
     entries: dict[str, list[Entry]], boundaries: tuple[datetime.date, ...], method: BridgeMethod,
     valuer: Valuer, classifier: Classifier, out: PeriodRows, *, general: bool = False,
+    one_currency: bool = False,
 ) -> Iterator[int]:
     """Walk every entity (consuming ``entries``), yielding how many are done every 10,000.
 
     Entities are walked in the order of ``entries``; each is removed once walked, so the memory
     of the inputs is freed as the ledger grows. ``general=True`` uses the general walk for
-    every entity (the reference the one-currency walk is tested against).
+    every entity (the reference the one-currency walk is tested against). ``one_currency=True``
+    says the data has one contract currency, so no entity needs checking for several.
     """
     snapshot = method == "snapshot"
     one = _snapshot_one_currency if snapshot else _events_one_currency
     walk = _walk_snapshot if snapshot else _walk_events
     rows, moved, deltas = out.rows, out.moved, out.deltas
     find, last = bisect.bisect_left, len(boundaries)
+    period_of = _PeriodOf(boundaries)
     for done, entity in enumerate(list(entries), start=1):
         items = entries.pop(entity)
         items.sort(key=_DAY)
         currency = items[0][1]
-        if not general and all(item[1] == currency for item in items):
-            one(entity, items, currency, boundaries, valuer, classifier, rows, moved, deltas)
+        if not general and (one_currency or all(item[1] == currency for item in items)):
+            one(entity, items, currency, boundaries, period_of, valuer, classifier, rows, moved,
+                deltas)
         else:
             for day, item_currency, delta, _, _ in items:
                 k = find(boundaries, day)  # the change counts from boundary k on
@@ -179,16 +183,28 @@ def walk_entities(
             yield done
 
 
+class _PeriodOf(dict[datetime.date, int]):
+    """Day -> the index of the first boundary on or after it (``bisect_left``), cached per day."""
+
+    def __init__(self, boundaries: tuple[datetime.date, ...]) -> None:
+        super().__init__()
+        self.boundaries = boundaries
+
+    def __missing__(self, day: datetime.date) -> int:
+        k = self[day] = bisect.bisect_left(self.boundaries, day)
+        return k
+
+
 def _snapshot_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
     moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``."""
     value = valuer.amount_value(currency)
     fx_moves = valuer.spot and currency != valuer.reporting
     periods = len(boundaries) - 1
-    find, add, subtract, kind_of = bisect.bisect_left, EXACT.add, EXACT.subtract, classifier.kind
+    add, subtract, kind_of = EXACT.add, EXACT.subtract, classifier.kind
     amount, active, paying = _ZERO, 0, False
     had_revenue, churned_on = False, None
     open_k = 0  # the period being gathered (0: none yet)
@@ -199,7 +215,7 @@ def _snapshot_one_currency(
     index, count = 0, len(items)
     while index < count:
         day = items[index][0]
-        k = find(boundaries, day)
+        k = period_of[day]
         if k > periods:
             break
         new_amount, new_active = amount, active
@@ -289,14 +305,14 @@ def _fx_only(
 
 def _events_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
+    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
     moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The events walk of an entity whose sorted ``items`` are all in ``currency``."""
     value = valuer.amount_value(currency)
     fx_moves = valuer.spot and currency != valuer.reporting
     periods = len(boundaries) - 1
-    find, add, subtract, kind_of = bisect.bisect_left, EXACT.add, EXACT.subtract, classifier.kind
+    add, subtract, kind_of = EXACT.add, EXACT.subtract, classifier.kind
     amount, active, paying = _ZERO, 0, False
     had_revenue, churned_on = False, None
     open_k = 0
@@ -304,7 +320,7 @@ def _events_one_currency(
     index, count = 0, len(items)
     while index < count:
         day = items[index][0]
-        k = find(boundaries, day)
+        k = period_of[day]
         if k > periods:
             break
         new_amount, new_active = amount, active
