@@ -100,7 +100,7 @@ class Attributor:
 
     def attribute_movements(
         self, start: datetime.date, end: datetime.date, currency: str, method: str,
-        ledger: tuple[Movement, ...],
+        ledger: Sequence[Movement],
     ) -> Attribution:
         """The attribution of a bridge's ledger (before the bridge itself is built)."""
         parts: list[AttributedPart] = []

@@ -52,7 +52,10 @@ from expansion_revenue.results.bridge import (
     Bridge,
     BridgeMethod,
     BridgeSeries,
+    EntityChange,
+    Movement,
 )
+from expansion_revenue.results.records import Records
 from expansion_revenue.rules.ruleset import RuleSet
 
 __all__ = ["Progress", "bridge_series", "revenue_bridge"]
@@ -178,14 +181,14 @@ def _bridges(
     rows, moved, totals = out.rows, out.moved, out.totals()
     bridges = []
     for k in range(1, periods + 1):
-        ledger = tuple(rows[k - 1])
+        ledger = Records(Movement, tuple(rows[k - 1]))
         attributed = None if attributor is None else attributor.attribute_movements(
             boundaries[k - 1], boundaries[k], converter.currency, method, ledger)
         bridges.append(Bridge._from_engine(
             start=boundaries[k - 1], end=boundaries[k], currency=converter.currency, method=method,
             policy=policy, starting_mrr=valuer.value(totals[k - 1], boundaries[k - 1]),
             ending_mrr=valuer.value(totals[k], boundaries[k]), ledger=ledger,
-            entities=tuple(moved[k - 1]), attribution=attributed,
+            entities=Records(EntityChange, tuple(moved[k - 1])), attribution=attributed,
         ))
         report("build bridges", k, periods)
     return bridges

@@ -28,10 +28,16 @@ from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.timeline import EMPTY, Change, Entry, State, fold
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
-from expansion_revenue.results._ledger import entity_change, movement
-from expansion_revenue.results.bridge import BridgeMethod, EntityChange, Movement, MovementKind
+from expansion_revenue.results.bridge import BridgeMethod, MovementKind
 
-__all__ = ["Classifier", "PeriodRows", "Valuer", "walk_entities"]
+__all__ = ["Classifier", "Moved", "PeriodRows", "Row", "Valuer", "walk_entities"]
+
+#: A ledger row's field values, in :class:`~expansion_revenue.results.bridge.Movement`'s order:
+#: ``(entity_id, kind, amount, prev_mrr, cur_mrr, on, line_ids)``.
+Row = tuple[str, MovementKind, Decimal, Decimal, Decimal, "datetime.date | None", tuple[str, ...]]
+#: An entity change's field values (:class:`~expansion_revenue.results.bridge.EntityChange`):
+#: ``(entity_id, start_mrr, end_mrr)``.
+Moved = tuple[str, Decimal, Decimal]
 
 _ZERO = Decimal(0)
 _DAY = itemgetter(0)  # an entry's day
@@ -126,13 +132,16 @@ class Classifier:
 class PeriodRows:
     """What the walk gathers for each period ``k`` (1-based): rows, moved entities, deltas.
 
+    Rows and moved entities are kept as field values (:data:`Row`, :data:`Moved`); the bridge
+    turns them into :class:`~expansion_revenue.results.records.Records`.
+
     ``deltas[k]`` (``k`` from 0, one per boundary) holds the MRR changes by contract currency that
     take effect after boundary ``k - 1`` and by boundary ``k`` (``deltas[0]``: by the first one).
     """
 
     def __init__(self, periods: int) -> None:
-        self.rows: list[list[Movement]] = [[] for _ in range(periods)]
-        self.moved: list[list[EntityChange]] = [[] for _ in range(periods)]
+        self.rows: list[list[Row]] = [[] for _ in range(periods)]
+        self.moved: list[list[Moved]] = [[] for _ in range(periods)]
         self.deltas: list[dict[str, Decimal]] = [{} for _ in range(periods + 1)]
 
     def totals(self) -> list[State]:
@@ -197,8 +206,8 @@ class _PeriodOf(dict[datetime.date, int]):
 
 def _snapshot_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
+    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
+    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``."""
     value = valuer.amount_value(currency)
@@ -265,7 +274,7 @@ def _close_snapshot(
     kind_of: Callable[..., MovementKind | None], fx_moves: bool, prev_amount: Decimal,
     prev_active: int, amount: Decimal, active: int, returned_on: datetime.date | None,
     return_had: bool, return_churned: datetime.date | None, lines: list[str],
-    rows: list[list[Movement]], moved: list[list[EntityChange]],
+    rows: list[list[Row]], moved: list[list[Moved]],
 ) -> None:
     """The rows of period ``k`` for an entity that changed in it (one currency)."""
     t0, t1 = boundaries[k - 1], boundaries[k]
@@ -274,20 +283,20 @@ def _close_snapshot(
     kind = kind_of(prev, cur_constant, prev_active, active, returned_on or t1, return_had,
                    return_churned)
     if kind is not None:
-        rows[k - 1].append(movement(entity, kind, EXACT.subtract(cur_constant, prev), prev,
+        rows[k - 1].append((entity, kind, EXACT.subtract(cur_constant, prev), prev,
                                     cur_constant, None, tuple(dict.fromkeys(lines))))
     cur = value(amount, t1) if fx_moves else cur_constant
     if cur != cur_constant:
-        rows[k - 1].append(movement(entity, _FX, EXACT.subtract(cur, cur_constant), prev, cur,
+        rows[k - 1].append((entity, _FX, EXACT.subtract(cur, cur_constant), prev, cur,
                                     None, ()))
     if kind is not None or cur != cur_constant:
-        moved[k - 1].append(entity_change(entity, prev, cur))
+        moved[k - 1].append((entity, prev, cur))
 
 
 def _fx_only(
     entity: str, amount: Decimal, ks: range, boundaries: tuple[datetime.date, ...],
-    value: Callable[[Decimal, datetime.date], Decimal], rows: list[list[Movement]],
-    moved: list[list[EntityChange]], events: bool,
+    value: Callable[[Decimal, datetime.date], Decimal], rows: list[list[Row]],
+    moved: list[list[Moved]], events: bool,
 ) -> None:
     """The fx rows of periods in which a foreign-currency entity did not change.
 
@@ -299,14 +308,14 @@ def _fx_only(
         prev, cur = value(amount, boundaries[k - 1]), value(amount, boundaries[k])
         if cur != prev:
             effect = subtract(subtract(cur, prev), _ZERO) if events else subtract(cur, prev)
-            rows[k - 1].append(movement(entity, _FX, effect, prev, cur, None, ()))
-            moved[k - 1].append(entity_change(entity, prev, cur))
+            rows[k - 1].append((entity, _FX, effect, prev, cur, None, ()))
+            moved[k - 1].append((entity, prev, cur))
 
 
 def _events_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]], deltas: list[dict[str, Decimal]],
+    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
+    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The events walk of an entity whose sorted ``items`` are all in ``currency``."""
     value = valuer.amount_value(currency)
@@ -348,7 +357,7 @@ def _events_one_currency(
             before, after = value(amount, day), value(new_amount, day)
             kind = kind_of(before, after, active, new_active, day, had_revenue, churned_on)
             if kind is not None:
-                rows[k - 1].append(movement(
+                rows[k - 1].append((
                     entity, kind, subtract(after, before), before, after, day,
                     (day_lines[0],) if len(day_lines) == 1 else tuple(dict.fromkeys(day_lines))))
                 moved_by = add(moved_by, subtract(after, before))
@@ -369,16 +378,16 @@ def _events_one_currency(
 def _close_events(
     entity: str, k: int, boundaries: tuple[datetime.date, ...],
     value: Callable[[Decimal, datetime.date], Decimal], prev: Decimal, amount: Decimal,
-    moved_by: Decimal, emitted: bool, rows: list[list[Movement]],
-    moved: list[list[EntityChange]],
+    moved_by: Decimal, emitted: bool, rows: list[list[Row]],
+    moved: list[list[Moved]],
 ) -> None:
     """The fx row and moved entity of period ``k`` for an entity that changed in it."""
     cur = value(amount, boundaries[k])
     fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
     if fx_effect != 0:
-        rows[k - 1].append(movement(entity, _FX, fx_effect, prev, cur, None, ()))
+        rows[k - 1].append((entity, _FX, fx_effect, prev, cur, None, ()))
     if emitted or fx_effect != 0:
-        moved[k - 1].append(entity_change(entity, prev, cur))
+        moved[k - 1].append((entity, prev, cur))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,8 +447,8 @@ def _periods_to_visit(
 
 def _walk_snapshot(
     entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
-    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
+    moved: list[list[Moved]],
 ) -> None:
     index, state, active, paying, history = _opening(changes, boundaries[0])
     foreign = valuer.foreign(changes)
@@ -463,20 +472,20 @@ def _walk_snapshot(
         kind = classifier.kind(prev, cur_constant, prev_active, active, returned_on or t1,
                                return_history.had_revenue, return_history.churned_on)
         if kind is not None:
-            rows[k - 1].append(movement(entity, kind, EXACT.subtract(cur_constant, prev), prev,
+            rows[k - 1].append((entity, kind, EXACT.subtract(cur_constant, prev), prev,
                                         cur_constant, None, tuple(dict.fromkeys(lines))))
         cur = valuer.value(state, t1) if foreign else cur_constant
         if cur != cur_constant:
-            rows[k - 1].append(movement(entity, _FX, EXACT.subtract(cur, cur_constant), prev,
+            rows[k - 1].append((entity, _FX, EXACT.subtract(cur, cur_constant), prev,
                                         cur, None, ()))
         if kind is not None or cur != cur_constant:
-            moved[k - 1].append(entity_change(entity, prev, cur))
+            moved[k - 1].append((entity, prev, cur))
 
 
 def _walk_events(
     entity: str, changes: tuple[Change, ...], boundaries: tuple[datetime.date, ...],
-    valuer: Valuer, classifier: Classifier, rows: list[list[Movement]],
-    moved: list[list[EntityChange]],
+    valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
+    moved: list[list[Moved]],
 ) -> None:
     index, state, active, paying, history = _opening(changes, boundaries[0])
     foreign = valuer.foreign(changes)
@@ -492,7 +501,7 @@ def _walk_events(
             kind = classifier.kind(before, after, active, change.active, change.day,
                                    history.had_revenue, history.churned_on)
             if kind is not None:
-                rows[k - 1].append(movement(entity, kind, EXACT.subtract(after, before), before,
+                rows[k - 1].append((entity, kind, EXACT.subtract(after, before), before,
                                             after, change.day, change.line_ids))
                 moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
                 emitted = True
@@ -502,6 +511,6 @@ def _walk_events(
         cur = valuer.value(state, t1)
         fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
         if fx_effect != 0:
-            rows[k - 1].append(movement(entity, _FX, fx_effect, prev, cur, None, ()))
+            rows[k - 1].append((entity, _FX, fx_effect, prev, cur, None, ()))
         if emitted or fx_effect != 0:
-            moved[k - 1].append(entity_change(entity, prev, cur))
+            moved[k - 1].append((entity, prev, cur))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -23,6 +24,7 @@ from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
 from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import Attribution
+from expansion_revenue.results.records import Records, RecordsSchema
 from expansion_revenue.results.snapshot import exact_sum
 
 if TYPE_CHECKING:
@@ -116,7 +118,7 @@ class EntityChange(BaseModel):
 
 
 def ledger_sums(
-    ledger: tuple[Movement, ...],
+    ledger: Sequence[Movement],
 ) -> tuple[dict[MovementKind, Decimal], dict[str, Decimal]]:
     """The exact sums of ledger rows by kind and by entity (kinds and entities with rows only).
 
@@ -128,14 +130,23 @@ def ledger_sums(
     by_kind: dict[MovementKind, Decimal] = {}
     per_entity: dict[str, Decimal] = {}
     zero = Decimal(0)
+    rows: Iterable[tuple[Any, ...]] = (
+        ledger.field_values if isinstance(ledger, Records)  # no row built
+        else ((row.entity_id, row.kind, row.amount) for row in ledger))
     with localcontext(EXACT):  # ``+`` traps any inexact sum, as EXACT.add would
-        for row in ledger:
-            values = row.__dict__  # the field values (attribute access costs more per row)
-            amount, entity, kind = values["amount"], values["entity_id"], values["kind"]
+        for values in rows:
+            entity, kind, amount = values[0], values[1], values[2]
             by_kind[kind] = by_kind.get(kind, zero) + amount  # from 0, like a sum()
             found = per_entity.get(entity)
             per_entity[entity] = amount if found is None else found + amount
     return by_kind, per_entity
+
+
+def _changes(entities: Sequence[EntityChange]) -> Iterable[tuple[Any, ...]]:
+    """``(entity_id, start_mrr, end_mrr)`` of each entity change, without building any."""
+    if isinstance(entities, Records):
+        return entities.field_values
+    return ((change.entity_id, change.start_mrr, change.end_mrr) for change in entities)
 
 
 class Bridge(BaseModel):
@@ -187,8 +198,8 @@ class Bridge(BaseModel):
     churn: Amount
     fx: Amount
     ending_mrr: Amount
-    ledger: tuple[Movement, ...]
-    entities: tuple[EntityChange, ...] = ()
+    ledger: Annotated[Sequence[Movement], RecordsSchema()]
+    entities: Annotated[Sequence[EntityChange], RecordsSchema()] = ()
     attribution: Attribution | None = None
 
     def model_post_init(self, context: Any, /) -> None:
@@ -198,8 +209,8 @@ class Bridge(BaseModel):
     @classmethod
     def _from_engine(
         cls, *, start: datetime.date, end: datetime.date, currency: str, method: BridgeMethod,
-        policy: Policy, starting_mrr: Decimal, ending_mrr: Decimal, ledger: tuple[Movement, ...],
-        entities: tuple[EntityChange, ...], attribution: Attribution | None,
+        policy: Policy, starting_mrr: Decimal, ending_mrr: Decimal, ledger: Sequence[Movement],
+        entities: Sequence[EntityChange], attribution: Attribution | None,
     ) -> Bridge:
         """A bridge whose components are the sums of ``ledger``, from values already typed.
 
@@ -260,13 +271,13 @@ class Bridge(BaseModel):
         by_kind, per_entity = ledger_sums(self.ledger) if sums is None else sums
         if self.periods == 1:
             subtract = EXACT.subtract
-            for change in self.entities:
-                moved = per_entity.pop(change.entity_id, None)
-                if moved is None or moved != subtract(change.end_mrr, change.start_mrr):
+            for entity, start_mrr, end_mrr in _changes(self.entities):
+                moved = per_entity.pop(entity, None)
+                if moved is None or moved != subtract(end_mrr, start_mrr):
                     raise PydanticCustomError(
                         "bridge_entities",
                         "the ledger rows of entity '{entity}' do not sum to its MRR change",
-                        {"entity": change.entity_id})
+                        {"entity": entity})
             if per_entity:
                 raise PydanticCustomError(
                     "bridge_entities", "entity '{entity}' has ledger rows but no MRR change",
@@ -421,6 +432,15 @@ class Bridge(BaseModel):
 _ENGINE_FIELDS_SET = set(Bridge.model_fields) - {"periods"}
 
 
+def _joined(ledgers: Iterable[Sequence[Movement]]) -> Sequence[Movement]:
+    """Ledgers one after the other (rows are built only if some ledger has them built already)."""
+    parts = tuple(ledgers)
+    if all(isinstance(part, Records) for part in parts):
+        return Records(Movement, tuple(values for part in parts
+                                       for values in cast("Records[Movement]", part).field_values))
+    return tuple(row for part in parts for row in part)
+
+
 class BridgeSeries(BaseModel):
     """Consecutive bridges (monthly, quarterly ...), each ending where the next starts.
 
@@ -469,7 +489,7 @@ class BridgeSeries(BaseModel):
         return Bridge(start=first.start, end=last.end, currency=first.currency, method=first.method,
                       policy=first.policy, periods=sum(b.periods for b in self.bridges),
                       starting_mrr=first.starting_mrr, ending_mrr=last.ending_mrr,
-                      ledger=tuple(row for b in self.bridges for row in b.ledger),
+                      ledger=_joined(b.ledger for b in self.bridges),
                       entities=(), attribution=self.attribution, **totals)
 
     @cached_property

@@ -1,0 +1,85 @@
+"""Records: lazily built ledger rows behave as the tuple of the same rows (results/records.py)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from decimal import Decimal
+
+import pytest
+
+from expansion_revenue import Bridge, bridge_series, load_example, load_example_fx, revenue_bridge
+from expansion_revenue.results.bridge import EntityChange, Movement
+from expansion_revenue.results.records import Records
+
+D = Decimal
+
+
+def example_records() -> Records[EntityChange]:
+    return Records(EntityChange, (("a", D(0), D(5)), ("b", D(2), D(1))))
+
+
+def as_tuple() -> tuple[EntityChange, ...]:
+    return (EntityChange(entity_id="a", start_mrr=0, end_mrr=5),
+            EntityChange(entity_id="b", start_mrr=2, end_mrr=1))
+
+
+def test_records_equal_and_hash_as_the_tuple_of_their_rows() -> None:
+    rows = example_records()
+    assert rows == as_tuple() and as_tuple() == rows  # both ways round
+    assert (rows != as_tuple()) is False  # __ne__ too, not only __eq__
+    assert hash(rows) == hash(as_tuple())
+    assert rows != as_tuple()[:1] and rows != Records(EntityChange, (("a", D(0), D(5)),))
+    assert list(rows) == list(as_tuple()) and rows[-1] == as_tuple()[-1]
+    assert rows[0:1] == as_tuple()[0:1] and as_tuple()[1] in rows
+    assert rows.index(as_tuple()[1]) == 1 and rows.count(as_tuple()[0]) == 1
+    assert list(reversed(rows)) == list(reversed(as_tuple()))
+
+
+def test_len_and_field_values_build_no_row() -> None:
+    rows = example_records()
+    assert len(rows) == 2 and rows.field_values[1] == ("b", D(2), D(1))
+    assert rows._built is None  # nothing read yet
+    assert rows[0].start_mrr == 0
+    assert rows._built is not None and rows[0] is rows[0]  # built once, then the same objects
+
+
+def test_records_pickle_and_copy() -> None:
+    rows = example_records()
+    assert pickle.loads(pickle.dumps(rows)) == rows
+    assert copy.deepcopy(rows) == rows
+
+
+def test_an_engine_bridge_round_trips_through_json_and_pickle() -> None:
+    bridge = revenue_bridge(load_example(), "2024-01", "2024-06", fx=load_example_fx())
+    assert isinstance(bridge.ledger, Records) and isinstance(bridge.entities, Records)
+    assert len(bridge.ledger) > 0
+    back = Bridge.model_validate_json(bridge.model_dump_json())
+    assert isinstance(back.ledger, tuple)  # validated input is kept as a tuple
+    assert back == bridge and bridge == back
+    assert back.model_dump() == bridge.model_dump()
+    assert pickle.loads(pickle.dumps(bridge)) == bridge
+    assert bridge.model_copy(deep=True) == bridge
+    assert hash(bridge) == hash(back)
+
+
+def test_the_json_schema_is_an_array_of_rows() -> None:
+    schema = Bridge.model_json_schema()
+    ledger = schema["properties"]["ledger"]
+    assert ledger["type"] == "array" and ledger["items"] == {"$ref": "#/$defs/Movement"}
+
+
+def test_a_series_summary_joins_the_ledgers_without_building_rows() -> None:
+    series = bridge_series(load_example(), "2024-01", "2024-06", fx=load_example_fx())
+    summary = series.summary
+    assert isinstance(summary.ledger, Records)
+    assert summary.ledger == tuple(row for b in series.bridges for row in b.ledger)
+
+
+def test_a_bridge_whose_rows_do_not_sum_cannot_be_built_from_records() -> None:
+    bridge = revenue_bridge(load_example(), "2024-01", "2024-06", fx=load_example_fx())
+    values = list(bridge.ledger.field_values)  # type: ignore[attr-defined]
+    first = values[0]
+    values[0] = (*first[:2], first[2] + 1, *first[3:])  # one row's amount off by one
+    with pytest.raises(ValueError, match="ledger rows"):
+        Bridge.model_validate({**dict(bridge), "ledger": Records(Movement, tuple(values))})
