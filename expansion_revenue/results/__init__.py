@@ -9,6 +9,7 @@ from expansion_revenue.results.bridge import (
     Movement,
     MovementKind,
 )
+from expansion_revenue.results.records import Records
 from expansion_revenue.results.snapshot import LineMrr, MrrSnapshot
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Movement",
     "MovementKind",
     "MrrSnapshot",
+    "Records",
 ]
