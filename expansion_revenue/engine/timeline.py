@@ -94,28 +94,31 @@ def collect_lines(
     # The key of LineValues -> the line's deltas: at its start, when its discount ends, and at its
     # end (with and without an earlier discount end). Few distinct keys, millions of lines.
     deltas: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+    list_prices = {plan.id: plan.price.amount for plan in dataset.plans}
     last_customer: str | None = None
     entries: list[Entry] = []
-    for ref in dataset.lines:
-        customer_id = ref.customer.id
-        if customer_id != last_customer:  # lines come grouped by contract: look up less often
+    # Contract by contract, line by line: the order of ``dataset.lines``, without its references.
+    for contract in dataset.contracts:
+        customer_id, currency = contract.customer_id, contract.currency
+        if customer_id != last_customer:  # contracts come grouped by customer: look up less often
             entries, last_customer = raw[entity_of(customer_id)], customer_id
-        line, plan = ref.line, ref.plan
-        price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
-        key = (price, line.quantity, line.discount if with_discounts else _ZERO, plan.id)
-        found = deltas.get(key)
-        if found is None:
-            discounted, full = values(ref)
-            found = deltas[key] = (discounted, subtract(full, discounted), -full, -discounted)
-        line_id, currency = line.id, ref.contract.currency
-        entries.append((line.start, currency, found[0], 1, line_id))
-        end, discount_end = line.end, line.discount_end
-        if discount_end is not None and (end is None or discount_end < end):
-            entries.append((discount_end, currency, found[1], 0, line_id))
-            if end is not None:
-                entries.append((end, currency, found[2], -1, line_id))
-        elif end is not None:
-            entries.append((end, currency, found[3], -1, line_id))
+        for line in contract.lines:
+            plan_id, unit_price = line.plan_id, line.unit_price
+            price = unit_price.amount if unit_price is not None else list_prices[plan_id]
+            key = (price, line.quantity, line.discount if with_discounts else _ZERO, plan_id)
+            found = deltas.get(key)
+            if found is None:
+                discounted, full = values(dataset.line(line.id))
+                found = deltas[key] = (discounted, subtract(full, discounted), -full, -discounted)
+            line_id = line.id
+            entries.append((line.start, currency, found[0], 1, line_id))
+            end, discount_end = line.end, line.discount_end
+            if discount_end is not None and (end is None or discount_end < end):
+                entries.append((discount_end, currency, found[1], 0, line_id))
+                if end is not None:
+                    entries.append((end, currency, found[2], -1, line_id))
+            elif end is not None:
+                entries.append((end, currency, found[3], -1, line_id))
     return raw
 
 

@@ -209,9 +209,16 @@ def _snapshot_one_currency(
     period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
     moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
 ) -> None:
-    """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``."""
+    """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``.
+
+    The hottest loop of the library, so it is written out: a period is closed in one place (a
+    change in a later period, or the end of the items, closes it), a reporting-currency amount
+    is its own value, and a move between two positive amounts is classified here (it depends on
+    no policy); every other move goes to :meth:`Classifier.kind`.
+    """
     value = valuer.amount_value(currency)
-    fx_moves = valuer.spot and currency != valuer.reporting
+    plain = currency == valuer.reporting  # amounts are values: no conversion
+    fx_moves = valuer.spot and not plain
     periods = len(boundaries) - 1
     add, subtract, kind_of = EXACT.add, EXACT.subtract, classifier.kind
     amount, active, paying = _ZERO, 0, False
@@ -222,9 +229,35 @@ def _snapshot_one_currency(
     return_had, return_churned = False, None
     lines: list[str] = []
     index, count = 0, len(items)
-    while index < count:
-        day = items[index][0]
-        k = period_of[day]
+    while True:
+        if index < count:
+            day = items[index][0]
+            k = period_of[day]
+        else:
+            k = periods + 1  # past the last period: close the open one and stop
+        if open_k and k != open_k:  # close period open_k: its row, fx row, moved entity
+            t0 = boundaries[open_k - 1]
+            if plain:
+                prev, cur_constant = prev_amount or _ZERO, amount or _ZERO
+            else:
+                prev, cur_constant = value(prev_amount, t0), value(amount, t0)
+            if prev > 0 and cur_constant > 0:
+                kind = (_EXPANSION if cur_constant > prev
+                        else _CONTRACTION if cur_constant < prev else None)
+            else:
+                kind = kind_of(prev, cur_constant, prev_active, active,
+                               returned_on or boundaries[open_k], return_had, return_churned)
+            period_rows = rows[open_k - 1]
+            if kind is not None:
+                period_rows.append((
+                    entity, kind, subtract(cur_constant, prev), prev, cur_constant, None,
+                    (lines[0],) if len(lines) == 1 else tuple(dict.fromkeys(lines))))
+            cur = value(amount, boundaries[open_k]) if fx_moves else cur_constant
+            if cur != cur_constant:
+                period_rows.append((entity, _FX, subtract(cur, cur_constant), prev, cur, None, ()))
+                moved[open_k - 1].append((entity, prev, cur))
+            elif kind is not None:
+                moved[open_k - 1].append((entity, prev, cur))
         if k > periods:
             break
         new_amount, new_active = amount, active
@@ -242,10 +275,6 @@ def _snapshot_one_currency(
         new_paying = new_amount > 0
         if k:
             if k != open_k:
-                if open_k:
-                    _close_snapshot(entity, open_k, boundaries, value, kind_of, fx_moves,
-                                    prev_amount, prev_active, amount, active, returned_on,
-                                    return_had, return_churned, lines, rows, moved)
                 if fx_moves and amount:
                     _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
                              moved, False)
@@ -259,38 +288,9 @@ def _snapshot_one_currency(
         elif paying:
             churned_on = day
         amount, active, paying = new_amount, new_active, new_paying
-    if open_k:
-        _close_snapshot(entity, open_k, boundaries, value, kind_of, fx_moves, prev_amount,
-                        prev_active, amount, active, returned_on, return_had, return_churned,
-                        lines, rows, moved)
     if fx_moves and amount:
         _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
                  False)
-
-
-def _close_snapshot(
-    entity: str, k: int, boundaries: tuple[datetime.date, ...],
-    value: Callable[[Decimal, datetime.date], Decimal],
-    kind_of: Callable[..., MovementKind | None], fx_moves: bool, prev_amount: Decimal,
-    prev_active: int, amount: Decimal, active: int, returned_on: datetime.date | None,
-    return_had: bool, return_churned: datetime.date | None, lines: list[str],
-    rows: list[list[Row]], moved: list[list[Moved]],
-) -> None:
-    """The rows of period ``k`` for an entity that changed in it (one currency)."""
-    t0, t1 = boundaries[k - 1], boundaries[k]
-    prev = value(prev_amount, t0)
-    cur_constant = value(amount, t0)
-    kind = kind_of(prev, cur_constant, prev_active, active, returned_on or t1, return_had,
-                   return_churned)
-    if kind is not None:
-        rows[k - 1].append((entity, kind, EXACT.subtract(cur_constant, prev), prev,
-                                    cur_constant, None, tuple(dict.fromkeys(lines))))
-    cur = value(amount, t1) if fx_moves else cur_constant
-    if cur != cur_constant:
-        rows[k - 1].append((entity, _FX, EXACT.subtract(cur, cur_constant), prev, cur,
-                                    None, ()))
-    if kind is not None or cur != cur_constant:
-        moved[k - 1].append((entity, prev, cur))
 
 
 def _fx_only(
