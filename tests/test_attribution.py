@@ -329,3 +329,36 @@ def test_rules_are_discovered_from_entry_points_only_when_asked(
     monkeypatch.setattr(ruleset_module, "entry_points", broken_entry_points)
     with pytest.raises(RuleError, match="could not load rule entry point 'broken'"):
         RuleSet.from_entry_points()
+
+
+def test_attribution_of_a_pooled_entity_does_not_depend_on_data_order() -> None:
+    # Regression, found by test_input_order_does_not_matter: when one entity pools several
+    # customers (here every customer lacks the segment attribute), the price-volume-mix rule
+    # pairs the product's old and new lines; it paired them in data order, so reordering the
+    # contracts moved amounts between categories (the net stayed right). Lines are now paired
+    # in line-id order. On 2023-01-02: c0 goes from 2 to 3 seats of tier 1 (1 each), c1's free
+    # tier-0 line ends, c3 moves from free tier 0 to 1 seat of tier 1 and drops its add-on.
+    # Core: 2 -> 3 + 1 = +2; add-on: 2 -> 1 = -1; one pooled entity, expansion +1.
+    free, paid = plan("t0", tier=0, price="0"), plan("t1", tier=1, price="1")
+    addon = plan("a1", product="addon", price="1")
+    contracts = [
+        contract("k0", "c0", [line("l001", "t1", qty=2, start="2023-01-01", end="2023-01-02"),
+                              line("l002", "t1", qty=3, start="2023-01-02")]),
+        contract("k1", "c1", [line("l004", "t0", start="2023-01-01", end="2023-01-02")]),
+        contract("k2", "c2", [line("l005", "t0", start="2023-01-01")]),
+        contract("k3", "c3", [line("l006", "t0", start="2023-01-01", end="2023-01-02"),
+                              line("l007", "t1", start="2023-01-02"),
+                              line("l009", "a1", start="2023-01-01", end="2023-01-02")]),
+        contract("k4", "c4", [line("l011", "a1", start="2023-01-01")]),
+    ]
+    products = [product("crm"), product("addon", kind="add_on")]
+    policy = Policy(level="attribute:segment")
+    trees = set()
+    for order in (contracts, contracts[::-1], [contracts[3], contracts[0], contracts[4],
+                                               contracts[2], contracts[1]]):
+        ds = dataset(products=products, plans=[free, paid, addon], contracts=order)
+        bridge = revenue_bridge(ds, "2023-01-01", "2023-01-02", policy=policy)
+        assert bridge.expansion == 1
+        assert bridge.attribution is not None
+        trees.add(tuple(sorted(bridge.attribution.tree.items())))
+    assert len(trees) == 1

@@ -143,6 +143,10 @@ class Attributor:
             discount = ref.line.discount_on(day) if self.policy.discounts_reduce_mrr else Decimal(0)
             groups[(ref.product.id, term.currency)].append(
                 LineView(ref.line, ref.plan, term.mrr_on(day), listed, unit, discount))
+        # Lines in id order, not data order: rules that pair lines (price-volume-mix) must give
+        # the same parts whatever order the data came in (an entity may pool many customers).
+        for views in groups.values():
+            views.sort(key=_line_id)
         return groups
 
     def _movement_parts(
@@ -205,6 +209,10 @@ class Attributor:
 
 def _where(rule: str, change: ProductChange) -> str:
     return f"rule {rule!r} on entity {change.entity_id!r}, lines {', '.join(change.line_ids)}"
+
+
+def _line_id(view: LineView) -> str:
+    return view.line.id
 
 
 def _rank(view: LineView) -> tuple[int, str]:
