@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime
 from collections.abc import Callable, Iterator
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from operator import itemgetter
 
 from expansion_revenue.engine.currency import Converter
@@ -135,33 +135,24 @@ class PeriodRows:
     Rows and moved entities are kept as field values (:data:`Row`, :data:`Moved`); the bridge
     turns them into :class:`~expansion_revenue.results.records.Records`.
 
-    ``deltas(currency)[k]`` (``k`` from 0, one per boundary) lists the MRR changes in ``currency``
-    that take effect after boundary ``k - 1`` and by boundary ``k`` (``[0]``: by the first one);
-    they are summed once, at the end (appending is cheaper than a running sum per change).
+    ``deltas[k]`` (``k`` from 0, one per boundary) holds the MRR changes by contract currency that
+    take effect after boundary ``k - 1`` and by boundary ``k`` (``deltas[0]``: by the first one).
     """
 
     def __init__(self, periods: int) -> None:
         self.rows: list[list[Row]] = [[] for _ in range(periods)]
         self.moved: list[list[Moved]] = [[] for _ in range(periods)]
-        self._boundaries = periods + 1
-        self._deltas: dict[str, list[list[Decimal]]] = {}
-
-    def deltas(self, currency: str) -> list[list[Decimal]]:
-        """The per-boundary lists of MRR changes in ``currency`` (see the class docs)."""
-        found = self._deltas.get(currency)
-        if found is None:
-            found = self._deltas[currency] = [[] for _ in range(self._boundaries)]
-        return found
+        self.deltas: list[dict[str, Decimal]] = [{} for _ in range(periods + 1)]
 
     def totals(self) -> list[State]:
         """Total MRR by contract currency on each boundary (the deltas, accumulated)."""
+        amounts: dict[str, Decimal] = {}
         out: list[State] = []
-        running = {currency: _ZERO for currency in self._deltas}
-        with localcontext(EXACT):  # exact sums (``sum`` adds from 0, like a running total)
-            for k in range(self._boundaries):
-                for currency, lists in self._deltas.items():
-                    running[currency] = running[currency] + sum(lists[k], _ZERO)
-                out.append(tuple(sorted((c, a) for c, a in running.items() if a != 0)))
+        add = EXACT.add
+        for bucket in self.deltas:
+            for currency, delta in bucket.items():
+                amounts[currency] = add(amounts.get(currency, _ZERO), delta)
+            out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
         return out
 
 
@@ -189,12 +180,13 @@ def walk_entities(
         currency = items[0][1]
         if not general and (one_currency or all(item[1] == currency for item in items)):
             one(entity, items, currency, boundaries, period_of, valuer, classifier, rows, moved,
-                deltas(currency))
+                deltas)
         else:
             for day, item_currency, delta, _, _ in items:
                 k = find(boundaries, day)  # the change counts from boundary k on
                 if k < last:
-                    deltas(item_currency)[k].append(delta)
+                    bucket = deltas[k]
+                    bucket[item_currency] = EXACT.add(bucket.get(item_currency, _ZERO), delta)
             walk(entity, fold(items), boundaries, valuer, classifier, rows, moved)
         if done % 10_000 == 0:
             yield done
@@ -215,7 +207,7 @@ class _PeriodOf(dict[datetime.date, int]):
 def _snapshot_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
     period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], deltas: list[list[Decimal]],
+    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``.
 
@@ -278,7 +270,8 @@ def _snapshot_one_currency(
             new_active += item[3]
             day_lines.append(item[4])
             index += 1
-        deltas[k].append(subtract(new_amount, amount))  # the day's change (same sum as each delta)
+        bucket = deltas[k]  # the day's change, for the totals (same Decimal as summing each delta)
+        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
@@ -322,7 +315,7 @@ def _fx_only(
 def _events_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
     period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], deltas: list[list[Decimal]],
+    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
 ) -> None:
     """The events walk of an entity whose sorted ``items`` are all in ``currency``."""
     value = valuer.amount_value(currency)
@@ -349,7 +342,8 @@ def _events_one_currency(
             new_active += item[3]
             day_lines.append(item[4])
             index += 1
-        deltas[k].append(subtract(new_amount, amount))
+        bucket = deltas[k]
+        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
