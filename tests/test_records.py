@@ -83,3 +83,23 @@ def test_a_bridge_whose_rows_do_not_sum_cannot_be_built_from_records() -> None:
     values[0] = (*first[:2], first[2] + 1, *first[3:])  # one row's amount off by one
     with pytest.raises(ValueError, match="ledger rows"):
         Bridge.model_validate({**dict(bridge), "ledger": Records(Movement, tuple(values))})
+
+
+def test_engine_bridges_check_rows_in_any_order_and_refuse_wrong_sums() -> None:
+    bridge = revenue_bridge(load_example(), "2024-01", "2024-06", fx=load_example_fx())
+    rows = bridge.ledger.field_values  # type: ignore[attr-defined]
+    changes = bridge.entities.field_values  # type: ignore[attr-defined]
+    assert len(changes) > 1
+    fields = {name: getattr(bridge, name) for name in (
+        "start", "end", "currency", "method", "policy", "starting_mrr", "ending_mrr")}
+    # Rows in reverse order: not the one-pass order, so the general check runs, and passes.
+    rebuilt = Bridge._from_engine(**fields, ledger=Records(Movement, rows[::-1]),
+                                  entities=Records(EntityChange, changes), attribution=None)
+    assert rebuilt.components == bridge.components
+    # One entity's change off by one: refused, in either order.
+    entity, start, end = changes[0]
+    wrong = Records(EntityChange, ((entity, start, end + 1), *changes[1:]))
+    for ledger in (rows, rows[::-1]):
+        with pytest.raises(ValueError, match="do not sum to its MRR change"):
+            Bridge._from_engine(**fields, ledger=Records(Movement, ledger), entities=wrong,
+                                attribution=None)
