@@ -7,7 +7,9 @@ Each projected month starts from the previous month's ending MRR ``m`` and moves
 * contraction = ``-(m x contraction_rate)`` and churn = ``-(m x churn_rate)``;
 
 each rounded once, half-even, to ``places`` decimal places (cents by default) with
-:func:`~expansion_revenue.money.quantize`. The month's ending MRR is the exact sum, so the
+:func:`~expansion_revenue.money.quantize`; a loss that rounds to more than ``m`` is all of
+``m`` (exactly, so a starting MRR with more decimals than ``places`` can end at zero, never
+below it). The month's ending MRR is the exact sum, so the
 months chain exactly, and the result is a :class:`~expansion_revenue.results.bridge.BridgeSeries`
 of ordinary snapshot-method bridges: a forecast and an actual compare line by line, and every
 metric function accepts a projection.
