@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from decimal import Decimal
 
 from expansion_revenue._gc import collection_paused
 from expansion_revenue.dataset import Dataset
@@ -60,8 +59,6 @@ from expansion_revenue.rules.ruleset import RuleSet
 
 __all__ = ["Progress", "bridge_series", "revenue_bridge"]
 
-_ZERO = Decimal(0)
-_PROGRESS_EVERY = 10_000
 
 #: A progress callback: ``(phase, done, total)``, called synchronously by the engine at the start
 #: and end of each phase ("compile lines", "walk entities", "build bridges") and every 10,000

@@ -41,7 +41,6 @@ from dateutil.relativedelta import relativedelta
 from expansion_revenue.dataset import Dataset
 from expansion_revenue.engine.currency import Converter
 from expansion_revenue.engine.entities import NO_ATTRIBUTE, entity_resolver
-from expansion_revenue.engine.normalize import compile_lines
 from expansion_revenue.engine.timeline import Change, State, build_timelines, positive
 from expansion_revenue.errors import InvalidPeriodError, MetricInputError
 from expansion_revenue.frozen import FrozenMap
@@ -72,8 +71,7 @@ def first_revenue_months(dataset: Dataset, *, policy: Policy | None = None) -> F
     {}
     """
     policy = policy or Policy()
-    timelines = build_timelines(compile_lines(dataset, policy),
-                                entity_resolver(dataset, policy.level))
+    timelines = build_timelines(dataset, policy, entity_resolver(dataset, policy.level))
     out: dict[str, str] = {}
     for entity, changes in timelines.items():
         first = _first_snapshot_day(changes, policy)
@@ -154,7 +152,7 @@ def cohort_table(
     converter = Converter.for_dataset(dataset, currency, fx, policy)
     name, key_of = entity_grouping(dataset, by, policy)
     days = _snapshot_days(first, last, policy)
-    timelines = build_timelines(compile_lines(dataset, policy), entity_resolver(dataset, policy.level))
+    timelines = build_timelines(dataset, policy, entity_resolver(dataset, policy.level))
     tallies: dict[str, dict[int, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
     sizes: dict[str, int] = defaultdict(int)
     for entity, changes in timelines.items():

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
 from expansion_revenue.dataset import Dataset
-from expansion_revenue.engine.normalize import LineTerms, LineValues
+from expansion_revenue.engine.normalize import LineValues
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 
-__all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect", "collect_lines", "fold",
+__all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect_lines", "fold",
            "positive"]
 
 #: An entity's MRR by contract currency, as sorted ``(currency, amount)`` pairs.
@@ -66,25 +66,31 @@ class Change(NamedTuple):
 
 
 def build_timelines(
-    terms: Iterable[LineTerms], entity_of: Callable[[str], str]
+    dataset: Dataset, policy: Policy, entity_of: Callable[[str], str]
 ) -> dict[str, tuple[Change, ...]]:
     """Fold every line's changes into per-entity timelines, in day order.
 
     Entities appear in order of their first line in the data, so results do not depend on
     anything but the data; each timeline is sorted by day.
     """
-    return {entity: fold(entries) for entity, entries in collect(terms, entity_of).items()}
+    return {entity: fold(entries)
+            for entity, entries in collect_lines(dataset, policy, entity_of).items()}
 
 
 def collect_lines(
     dataset: Dataset, policy: Policy, entity_of: Callable[[str], str],
 ) -> dict[str, list[Entry]]:
-    """What :func:`collect` gives for ``compile_lines(dataset, policy)``, without the terms.
+    """Every line's dated changes, grouped by entity (in order of their first line), unsorted.
+
+    A line's entries are its :meth:`~expansion_revenue.engine.normalize.LineTerms.changes`, with
+    the currency, the step in active lines and the line id:
 
     >>> from expansion_revenue import load_example
     >>> from expansion_revenue.engine.normalize import compile_lines
     >>> ds, policy = load_example(), Policy()
-    >>> collect_lines(ds, policy, str) == collect(compile_lines(ds, policy), str)
+    >>> found = collect_lines(ds, policy, str)
+    >>> all([(e[0], e[2]) for e in found[t.ref.customer.id] if e[4] == t.ref.line.id]
+    ...     == list(t.changes()) for t in compile_lines(ds, policy))
     True
     """
     raw: dict[str, list[Entry]] = defaultdict(list)
@@ -119,23 +125,6 @@ def collect_lines(
                     entries.append((end, currency, found[2], -1, line_id))
             elif end is not None:
                 entries.append((end, currency, found[3], -1, line_id))
-    return raw
-
-
-def collect(terms: Iterable[LineTerms], entity_of: Callable[[str], str]) -> dict[str, list[Entry]]:
-    """Every line's dated changes, grouped by entity (in order of their first line), unsorted."""
-    raw: dict[str, list[Entry]] = defaultdict(list)
-    subtract = EXACT.subtract
-    for term in terms:
-        entries = raw[entity_of(term.ref.customer.id)]
-        line_id, currency, current = term.ref.line.id, term.currency, term.mrr_discounted
-        entries.append((term.start, currency, current, 1, line_id))
-        end, discount_end = term.end, term.discount_end
-        if discount_end is not None and (end is None or discount_end < end):
-            entries.append((discount_end, currency, subtract(term.mrr_full, current), 0, line_id))
-            current = term.mrr_full
-        if end is not None:
-            entries.append((end, currency, -current, -1, line_id))
     return raw
 
 

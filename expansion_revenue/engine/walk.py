@@ -30,7 +30,7 @@ from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 from expansion_revenue.results.bridge import BridgeMethod, MovementKind
 
-__all__ = ["Classifier", "Moved", "PeriodRows", "Row", "Valuer", "walk_entities"]
+__all__ = ["PROGRESS_EVERY", "Classifier", "Moved", "PeriodRows", "Row", "Valuer", "walk_entities"]
 
 #: A ledger row's field values, in :class:`~expansion_revenue.results.bridge.Movement`'s order:
 #: ``(entity_id, kind, amount, prev_mrr, cur_mrr, on, line_ids)``.
@@ -38,6 +38,9 @@ Row = tuple[str, MovementKind, Decimal, Decimal, Decimal, "datetime.date | None"
 #: An entity change's field values (:class:`~expansion_revenue.results.bridge.EntityChange`):
 #: ``(entity_id, start_mrr, end_mrr)``.
 Moved = tuple[str, Decimal, Decimal]
+
+#: How many entities :func:`walk_entities` walks between two progress reports.
+PROGRESS_EVERY = 10_000
 
 _ZERO = Decimal(0)
 _DAY = itemgetter(0)  # an entry's day
@@ -161,8 +164,9 @@ def walk_entities(
     valuer: Valuer, classifier: Classifier, out: PeriodRows, *, general: bool = False,
     one_currency: bool = False,
 ) -> Iterator[int]:
-    """Walk every entity (consuming ``entries``), yielding how many are done every 10,000.
+    """Walk every entity (consuming ``entries``), yielding the count done every few thousand.
 
+    The count is yielded every :data:`PROGRESS_EVERY` entities.
     Entities are walked in the order of ``entries``; each is removed once walked, so the memory
     of the inputs is freed as the ledger grows. ``general=True`` uses the general walk for
     every entity (the reference the one-currency walk is tested against). ``one_currency=True``
@@ -188,7 +192,7 @@ def walk_entities(
                     bucket = deltas[k]
                     bucket[item_currency] = EXACT.add(bucket.get(item_currency, _ZERO), delta)
             walk(entity, fold(items), boundaries, valuer, classifier, rows, moved)
-        if done % 10_000 == 0:
+        if done % PROGRESS_EVERY == 0:
             yield done
 
 
