@@ -26,12 +26,13 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import repeat
 from operator import attrgetter
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from expansion_revenue.errors import DataProblem, InvalidDataError
 from expansion_revenue.models import Contract, ContractLine, Customer, Plan, Product
+from expansion_revenue.records import field_values
 
 __all__ = ["Dataset", "LineRef", "problems_from_validation_error"]
 
@@ -122,12 +123,12 @@ class Dataset:
     __slots__ = (
         "_contracts",
         "_customers",
+        "_line_count",
         "_lines",
         "_plans",
         "_products",
         "contracts",
         "customers",
-        "lines",
         "plans",
         "products",
     )
@@ -136,12 +137,13 @@ class Dataset:
     products: tuple[Product, ...]
     plans: tuple[Plan, ...]
     contracts: tuple[Contract, ...]
-    lines: tuple[LineRef, ...]
     _customers: dict[str, Customer]
     _products: dict[str, Product]
     _plans: dict[str, Plan]
     _contracts: dict[str, Contract]
-    _lines: dict[str, LineRef]
+    _line_count: int
+    # Every LineRef, and the same by line id: built on first use (see lines).
+    _lines: tuple[tuple[LineRef, ...], dict[str, LineRef]] | None
 
     def __init__(
         self,
@@ -168,11 +170,11 @@ class Dataset:
                 problems.append(DataProblem("plan", plan.id, "product_id",
                                             f"unknown product '{plan.product_id}'",
                                             "unknown_reference"))
-        lines, line_index = _check_contracts(self, problems, invalid)
+        line_count = _check_contracts(self, problems, invalid)
         if problems:
             raise InvalidDataError(problems)
-        set_(self, "lines", lines)
-        set_(self, "_lines", line_index)
+        set_(self, "_line_count", line_count)
+        set_(self, "_lines", None)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Dataset is immutable; cannot set {name!r}")
@@ -183,7 +185,7 @@ class Dataset:
     def __repr__(self) -> str:
         return (f"Dataset({len(self.customers)} customers, {len(self.products)} products, "
                 f"{len(self.plans)} plans, {len(self.contracts)} contracts, "
-                f"{len(self.lines)} lines)")
+                f"{self._line_count} lines)")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Dataset):
@@ -227,13 +229,55 @@ class Dataset:
         """
         return self._contracts[contract_id]
 
-    def line(self, line_id: str) -> LineRef:
-        """The contract line with this id, with its contract, customer, plan and product.
+    @property
+    def lines(self) -> tuple[LineRef, ...]:
+        """Every contract line with its records, contract by contract, in each contract's order.
+
+        Built on first use (the dataset's checks and the bridge engine do without it), then kept.
 
         >>> Dataset().lines
         ()
         """
-        return self._lines[line_id]
+        return self._line_refs()[0]
+
+    @property
+    def line_count(self) -> int:
+        """How many contract lines the dataset has (without building :attr:`lines`).
+
+        >>> Dataset().line_count
+        0
+        """
+        return self._line_count
+
+    def line(self, line_id: str) -> LineRef:
+        """The contract line with this id, with its contract, customer, plan and product.
+
+        >>> Dataset().line("l1")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'l1'
+        """
+        return self._line_refs()[1][line_id]
+
+    def _line_refs(self) -> tuple[tuple[LineRef, ...], dict[str, LineRef]]:
+        """Every :class:`LineRef`, and line id -> its ref; built once (every reference resolves).
+
+        Two threads may both build them; each gets equal results and one is kept.
+        """
+        built = self._lines
+        if built is None:
+            index: dict[str, LineRef] = {}
+            customers, plans, products = self._customers, self._plans, self._products
+            new_ref = tuple.__new__  # LineRef(...) without the keyword-handling __new__: same tuple
+            for contract in self.contracts:
+                customer = customers[contract.customer_id]
+                for line in contract.lines:
+                    plan = plans[line.plan_id]
+                    index[line.id] = new_ref(LineRef, (line, contract, customer, plan,
+                                                       products[plan.product_id]))
+            built = (tuple(index.values()), index)
+            object.__setattr__(self, "_lines", built)
+        return built
 
     def parent_chain(self, customer_id: str) -> tuple[str, ...]:
         """The customer's ancestors, nearest first (empty for a top-level customer).
@@ -426,65 +470,53 @@ def _check_customers(
     return problems
 
 
-def _check_contracts(
-    dataset: Dataset, problems: list[DataProblem], invalid: set[tuple[str, str]]
-) -> tuple[tuple[LineRef, ...], dict[str, LineRef]]:
-    # Every line goes into the index, None when it does not resolve: a duplicate id is a problem
-    # either way, and a line that does not resolve is one too (its own, or its plan's, product's
-    # or customer's), so an index with a None in it is never kept.
-    line_index: dict[str, LineRef | None] = {}
+def _check_contracts(dataset: Dataset, problems: list[DataProblem], invalid: set[tuple[str, str]]) -> int:
+    """Check every line's id and references (appending problems); return how many lines there are.
+
+    Reads the lines' field values (see :func:`~expansion_revenue.records.field_values`), so a
+    loader's lines are checked without being built.
+    """
+    seen: set[str] = set()
     customers: dict[str, Customer] = dataset._customers
     plans: dict[str, Plan] = dataset._plans
-    products: dict[str, Product] = dataset._products
-    # plan id -> the plan, its product (None: unknown) and its price's currency. A dataset has
-    # millions of lines but few plans: resolve each plan once, not once per line.
-    resolved: dict[str, tuple[Plan, Product | None, str]] = {}
-    new_ref = tuple.__new__  # LineRef(...) without the keyword-handling __new__: same tuple
+    # plan id -> the plan's price currency. A dataset has millions of lines but few plans:
+    # resolve each plan once, not once per line.
+    resolved: dict[str, str] = {}
+    count = 0
     for contract in dataset.contracts:
-        customer = customers.get(contract.customer_id)
-        if customer is None and ("customer", contract.customer_id) not in invalid:
+        customer_id = contract.customer_id
+        if customer_id not in customers and ("customer", customer_id) not in invalid:
             problems.append(DataProblem("contract", contract.id, "customer_id",
-                                        f"unknown customer '{contract.customer_id}'",
+                                        f"unknown customer '{customer_id}'",
                                         "unknown_reference"))
         currency = contract.currency
-        for line in contract.lines:
-            line_id = line.id
-            if line_id in line_index:
+        values = field_values(contract.lines, ContractLine)
+        count += len(values)
+        for line_id, plan_id, _, price, *_ in values:
+            if line_id in seen:
                 problems.append(DataProblem("line", line_id, "id", "duplicate line id",
                                             "duplicate_id"))
                 continue
-            found = resolved.get(line.plan_id)
-            if found is None:
-                plan = plans.get(line.plan_id)
+            seen.add(line_id)
+            if plan_id in resolved:
+                plan_currency = resolved[plan_id]
+            else:
+                plan = plans.get(plan_id)
                 if plan is None:
-                    line_index[line_id] = None
-                    if ("plan", line.plan_id) not in invalid:
+                    if ("plan", plan_id) not in invalid:
                         problems.append(DataProblem("line", line_id, "plan_id",
-                                                    f"unknown plan '{line.plan_id}'",
+                                                    f"unknown plan '{plan_id}'",
                                                     "unknown_reference"))
-                    continue
-                found = resolved[line.plan_id] = (plan, products.get(plan.product_id),
-                                                  plan.price.currency)
-            plan, product, plan_currency = found
-            price = line.unit_price
+                    continue  # not resolved: an unknown plan is reported once per line
+                plan_currency = resolved[plan_id] = plan.price.currency
             price_currency = plan_currency if price is None else price.currency
             if price_currency != currency:
-                line_index[line_id] = None
                 field = "unit_price" if price is not None else "plan_id"
                 problems.append(DataProblem(
                     "line", line_id, field,
                     f"price currency {price_currency} differs from contract "
                     f"'{contract.id}' currency {currency}", "currency_mismatch"))
-                continue
-            if customer is None or product is None:
-                line_index[line_id] = None
-                continue
-            line_index[line_id] = new_ref(LineRef, (line, contract, customer, plan, product))
-    if problems:
-        return (), {}
-    resolved_index = cast("dict[str, LineRef]", line_index)  # no None in it: see above
-    return tuple(resolved_index.values()), resolved_index
-
+    return count
 
 
 _ID = attrgetter("id")

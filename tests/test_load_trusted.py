@@ -31,6 +31,7 @@ from expansion_revenue import (
     load_flat_csv,
 )
 from expansion_revenue.load import _rows, _trusted, flat
+from expansion_revenue.records import Records
 
 COLUMNS = ("customer_id", "contract_id", "line_id", "product_id", "product_kind", "plan_id",
            "plan_tier", "quantity", "unit_price", "currency", "interval_count", "interval_unit",
@@ -92,7 +93,7 @@ def fingerprint(record: object) -> object:
     if isinstance(record, BaseModel):
         fields = [(name, fingerprint(value)) for name, value in record.__dict__.items()]
         return type(record).__name__, fields, sorted(record.model_fields_set)
-    if isinstance(record, tuple):
+    if isinstance(record, (tuple, Records)):  # a loader's contract lines are Records
         return [fingerprint(item) for item in record]
     return (type(record).__name__, repr(record))
 

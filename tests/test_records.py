@@ -1,4 +1,4 @@
-"""Records: lazily built ledger rows behave as the tuple of the same rows (results/records.py)."""
+"""Records: lazily built ledger rows and contract lines behave as the tuple of the same rows."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from decimal import Decimal
 
 import pytest
 
-from expansion_revenue import Bridge, bridge_series, load_example, load_example_fx, revenue_bridge
+from expansion_revenue import (
+    Bridge,
+    Contract,
+    Dataset,
+    bridge_series,
+    example_path,
+    load_example,
+    load_example_fx,
+    load_flat_csv,
+    revenue_bridge,
+)
+from expansion_revenue.records import Records, field_values
 from expansion_revenue.results.bridge import EntityChange, Movement
-from expansion_revenue.results.records import Records
 
 D = Decimal
 
@@ -103,3 +113,56 @@ def test_engine_bridges_check_rows_in_any_order_and_refuse_wrong_sums() -> None:
         with pytest.raises(ValueError, match="do not sum to its MRR change"):
             Bridge._from_engine(**fields, ledger=Records(Movement, ledger), entities=wrong,
                                 attribution=None)
+
+
+# -- contract lines: a loader's lines are Records, and the dataset builds no line to check them --
+
+
+def test_rows_keep_the_fields_set_they_were_given() -> None:
+    given = {"entity_id", "start_mrr"}  # as if end_mrr had been left to its default
+    rows = Records(EntityChange, (("a", D(0), D(5)), ("b", D(2), D(1))), (given, given))
+    assert rows[0].model_fields_set == given and rows == as_tuple()
+    assert pickle.loads(pickle.dumps(rows))[1].model_fields_set == given
+    with pytest.raises(ValueError, match="2 rows but 1 fields-sets"):
+        Records(EntityChange, rows.field_values, (given,))
+
+
+def test_field_values_read_records_and_tuples_alike() -> None:
+    rows = example_records()
+    assert list(field_values(rows, EntityChange)) == list(field_values(as_tuple(), EntityChange))
+    assert rows._built is None
+
+
+def loaded() -> Dataset:
+    return load_flat_csv(example_path("saas_lines.csv"))
+
+
+def test_a_loaders_contract_lines_equal_the_validated_lines() -> None:
+    dataset = loaded()
+    contract = dataset.contracts[0]
+    assert isinstance(contract.lines, Records)
+    again = Contract.model_validate(contract.model_dump(exclude_unset=True))  # a tuple of lines
+    assert isinstance(again.lines, tuple)
+    assert again == contract and contract == again and hash(again) == hash(contract)
+    assert [line.model_fields_set for line in again.lines] == [
+        line.model_fields_set for line in contract.lines]
+    assert Contract.model_validate_json(contract.model_dump_json()) == contract
+
+
+def test_the_dataset_builds_its_lines_on_first_use_only() -> None:
+    dataset = loaded()
+    bridge_series(dataset, "2024-01", "2024-06", fx=load_example_fx(), attribution=False)
+    # The checks and the bridge engine read the lines' values: no line index is built (a line
+    # object only for the first line of each distinct price, quantity, discount and plan).
+    assert dataset._lines is None
+    assert dataset.line_count == len(dataset.lines) == sum(len(c.lines) for c in dataset.contracts)
+    first = dataset.lines[0]
+    assert dataset.line(first.line.id) is first and first.line is dataset.contracts[0].lines[0]
+    assert dataset.lines is dataset.lines  # built once
+
+
+def test_a_loaded_dataset_equals_the_same_records_validated() -> None:
+    dataset = loaded()
+    again = Dataset.from_json(dataset.to_json())
+    assert again == dataset and hash(again) == hash(dataset)
+    assert [ref.line for ref in again.lines] == [ref.line for ref in dataset.lines]

@@ -47,6 +47,7 @@ from expansion_revenue.errors import InvalidPeriodError
 from expansion_revenue.fx import FxRates
 from expansion_revenue.periods import Frequency, resolve_period, series_boundaries
 from expansion_revenue.policy import Policy
+from expansion_revenue.records import Records
 from expansion_revenue.results.bridge import (
     Bridge,
     BridgeMethod,
@@ -54,7 +55,6 @@ from expansion_revenue.results.bridge import (
     EntityChange,
     Movement,
 )
-from expansion_revenue.results.records import Records
 from expansion_revenue.rules.ruleset import RuleSet
 
 __all__ = ["Progress", "bridge_series", "revenue_bridge"]
@@ -163,9 +163,9 @@ def _bridges(
     report = progress or _silent
     converter = Converter.for_dataset(dataset, currency, fx, policy)
     valuer = Valuer(converter)
-    report("compile lines", 0, len(dataset.lines))
+    report("compile lines", 0, dataset.line_count)
     entries = collect_lines(dataset, policy, entity_resolver(dataset, policy.level))
-    report("compile lines", len(dataset.lines), len(dataset.lines))
+    report("compile lines", dataset.line_count, dataset.line_count)
     periods = len(boundaries) - 1
     out = PeriodRows(periods)
     count = len(entries)

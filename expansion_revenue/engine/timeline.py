@@ -17,10 +17,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from expansion_revenue.dataset import Dataset
+from expansion_revenue.dataset import Dataset, LineRef
 from expansion_revenue.engine.normalize import LineValues
+from expansion_revenue.models import Contract, ContractLine, Plan
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
+from expansion_revenue.records import field_values
 
 __all__ = ["EMPTY", "Change", "Entry", "State", "build_timelines", "collect_lines", "fold",
            "positive"]
@@ -100,25 +102,25 @@ def collect_lines(
     # The key of LineValues -> the line's deltas: at its start, when its discount ends, and at its
     # end (with and without an earlier discount end). Few distinct keys, millions of lines.
     deltas: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+    plans = {plan.id: plan for plan in dataset.plans}
     list_prices = {plan.id: plan.price.amount for plan in dataset.plans}
     last_customer: str | None = None
     entries: list[Entry] = []
-    # Contract by contract, line by line: the order of ``dataset.lines``, without its references.
+    # Contract by contract, line by line (the order of ``dataset.lines``), from the lines' field
+    # values: a loader's lines are never built as objects here.
     for contract in dataset.contracts:
         customer_id, currency = contract.customer_id, contract.currency
         if customer_id != last_customer:  # contracts come grouped by customer: look up less often
             entries, last_customer = raw[entity_of(customer_id)], customer_id
-        for line in contract.lines:
-            plan_id, unit_price = line.plan_id, line.unit_price
+        for line_id, plan_id, quantity, unit_price, start, end, discount, discount_end in (
+                field_values(contract.lines, ContractLine)):
             price = unit_price.amount if unit_price is not None else list_prices[plan_id]
-            key = (price, line.quantity, line.discount if with_discounts else _ZERO, plan_id)
+            key = (price, quantity, discount if with_discounts else _ZERO, plan_id)
             found = deltas.get(key)
             if found is None:
-                discounted, full = values(dataset.line(line.id))
+                discounted, full = values(_line_ref(dataset, contract, line_id, plans[plan_id]))
                 found = deltas[key] = (discounted, subtract(full, discounted), -full, -discounted)
-            line_id = line.id
-            entries.append((line.start, currency, found[0], 1, line_id))
-            end, discount_end = line.end, line.discount_end
+            entries.append((start, currency, found[0], 1, line_id))
             if discount_end is not None and (end is None or discount_end < end):
                 entries.append((discount_end, currency, found[1], 0, line_id))
                 if end is not None:
@@ -126,6 +128,13 @@ def collect_lines(
             elif end is not None:
                 entries.append((end, currency, found[3], -1, line_id))
     return raw
+
+
+def _line_ref(dataset: Dataset, contract: Contract, line_id: str, plan: Plan) -> LineRef:
+    """The :class:`LineRef` of one line of ``contract``, without building the dataset's lines."""
+    line = next(line for line in contract.lines if line.id == line_id)
+    return LineRef(line, contract, dataset.customer(contract.customer_id), plan,
+                   dataset.product(plan.product_id))
 
 
 def fold(entries: list[Entry]) -> tuple[Change, ...]:

@@ -136,7 +136,7 @@ class PeriodRows:
     """What the walk gathers for each period ``k`` (1-based): rows, moved entities, deltas.
 
     Rows and moved entities are kept as field values (:data:`Row`, :data:`Moved`); the bridge
-    turns them into :class:`~expansion_revenue.results.records.Records`.
+    turns them into :class:`~expansion_revenue.records.Records`.
 
     ``deltas[k]`` (``k`` from 0, one per boundary) holds the MRR changes by contract currency that
     take effect after boundary ``k - 1`` and by boundary ``k`` (``deltas[0]``: by the first one).

@@ -25,7 +25,7 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -35,10 +35,12 @@ from expansion_revenue.errors import DataProblem, InvalidDataError
 from expansion_revenue.load._trusted import (
     CONTRACT_FIELDS,
     ID_MAX_LENGTH,
+    LINE_FIELDS,
     TRUSTED,
 )
 from expansion_revenue.models import Contract, ContractLine, Customer, Plan, Product
 from expansion_revenue.money import Currency, Money
+from expansion_revenue.records import Records
 
 __all__ = [
     "LINE_COLUMNS",
@@ -49,6 +51,7 @@ __all__ = [
     "LineReader",
     "Origin",
     "Problems",
+    "ReadLine",
     "RecordRows",
     "Rows",
     "FieldSets",
@@ -79,6 +82,10 @@ NO_CURRENCY = "XXX"
 #: One row: its index (0 for the first data row), its values in the selection's positions, and
 #: the row as read (for the columns outside the selection).
 Row = tuple[int, list[Any], Any]
+
+#: A contract line as read: its field values in the model's field order (as
+#: :class:`~expansion_revenue.records.Records` holds them) and its ``model_fields_set`` (shared).
+ReadLine = tuple[tuple[Any, ...], set[str]]
 
 
 @dataclass(frozen=True)
@@ -289,7 +296,7 @@ class FieldSets:
 
 
 class ContractGroup:
-    """The lines of one contract, gathered from the rows that name it.
+    """The lines of one contract (as :data:`ReadLine`), gathered from the rows that name it.
 
     ``currency`` is the text of its first row, ``valid_currency`` the ISO code it reads as
     (``None`` when it does not).
@@ -303,7 +310,7 @@ class ContractGroup:
         self.customer_id = customer_id
         self.currency = currency
         self.valid_currency = valid_currency
-        self.lines: list[ContractLine] = []
+        self.lines: list[ReadLine] = []
         self.rows = array("q")  # the row index of each line
 
 
@@ -312,7 +319,9 @@ class LineReader:
 
     Equal prices, quantities, discounts and dates are parsed once: that keeps a large load small
     in memory (a few thousand distinct values for millions of lines) and lets every line after
-    the first with its values be built without pydantic (see :mod:`._trusted`).
+    the first with its values be read without pydantic (see :mod:`._trusted`). A line is read as
+    its field values (:data:`ReadLine`): the contract's
+    :class:`~expansion_revenue.records.Records` builds the line objects when they are first used.
     """
 
     #: The columns a line is read from.
@@ -375,7 +384,7 @@ class LineReader:
         return found
 
     def read(self, values: list[Any], index: int, currency: str | None,
-             plan_id: object) -> ContractLine | None:
+             plan_id: object) -> ReadLine | None:
         """The line of a row, priced in its contract's ``currency`` (``None``: invalid).
 
         Returns ``None`` after recording the row's problems.
@@ -386,8 +395,8 @@ class LineReader:
 
     def trusted(self, plan_id: object, currency: str | None, line_id: object, quantity: object,
                 amount: object, discount: object, discount_end: object, start: object,
-                end: object) -> ContractLine | None:
-        """The line built from values earlier valid lines had, without pydantic (see ``_trusted``).
+                end: object) -> ReadLine | None:
+        """The line read from values earlier valid lines had, without pydantic (see ``_trusted``).
 
         ``None`` when the line has a value not seen in a valid line before, or a value that is
         not text, or an end not after its start: :meth:`read` then validates it. The values are
@@ -429,17 +438,12 @@ class LineReader:
         fields_set = self._fields_sets.get(present)
         if fields_set is None:
             fields_set = self._fields_sets[present] = self.field_sets.get(_line_key(present))
-        line = _new(ContractLine)
-        _set(line, "__dict__", {"id": line_id, "plan_id": known_plan_id, "quantity": known_quantity,
-                                "unit_price": amount, "start": known_start, "end": end,
-                                "discount": discount, "discount_end": discount_end})
-        _set(line, "__pydantic_fields_set__", fields_set)
-        _set(line, "__pydantic_extra__", None)
-        _set(line, "__pydantic_private__", None)
-        return line
+        # The fields in LINE_FIELDS order (the model's: TRUSTED checks it).
+        return ((line_id, known_plan_id, known_quantity, amount, known_start, end, discount,
+                 discount_end), fields_set)
 
     def _validated(self, columns: tuple[Any, ...], index: int, currency: str | None,
-                   plan_id: object) -> ContractLine | None:
+                   plan_id: object) -> ReadLine | None:
         """The line validated by pydantic, remembering its values (``None`` after its problems)."""
         line_id, quantity, amount, discount, discount_end, start, end = columns
         dates, discounts = self._dates, self._discounts
@@ -490,10 +494,12 @@ class LineReader:
         if type(amount) is str and line.unit_price is not None:
             self._prices.setdefault(currency or NO_CURRENCY, {}).setdefault(amount, line.unit_price)
         # A valid line was given exactly the fields in ``data``: their names are the key.
-        return self.field_sets.share(line, tuple(data))
+        self.field_sets.share(line, tuple(data))
+        return _LINE_VALUES(line), line.__pydantic_fields_set__
 
 
 _NO_DISCOUNT: Decimal = ContractLine.model_fields["discount"].default
+_LINE_VALUES = attrgetter(*LINE_FIELDS)
 _ID_MAX = ID_MAX_LENGTH
 _new = object.__new__
 _set = object.__setattr__
@@ -590,7 +596,11 @@ class Assembly:
             if currency is None:  # recorded at the contract's first row already
                 self.failed["contract"].add(contract_id)
                 continue
-            lines, customer_id = tuple(group.lines), group.customer_id
+            customer_id = group.customer_id
+            lines: Sequence[ContractLine] = ()
+            if group.lines:
+                values, fields_sets = zip(*group.lines, strict=True)
+                lines = Records(ContractLine, values, fields_sets)
             group.lines.clear()  # the contract holds them now
             # Trusted (see _trusted, written out: it runs once per contract): the lines and the
             # currency are validated already, the ids (stripped, as every value) are checked here.

@@ -9,13 +9,16 @@ starting on the same day. That keeps history immutable and every change visible.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from expansion_revenue.models._base import Count, Identifier, Record
 from expansion_revenue.money import Currency, Money, NonNegativeAmount, check_input_digits
+from expansion_revenue.records import RecordsSchema
 
 __all__ = ["MAX_QUANTITY", "Contract", "ContractLine"]
 
@@ -114,7 +117,9 @@ class Contract(Record):
         id: unique contract id.
         customer_id: the customer who pays.
         currency: the currency every line is billed in.
-        lines: the contract's lines, as a tuple.
+        lines: the contract's lines: a tuple, or (from a loader) a
+            :class:`~expansion_revenue.records.Records` that builds the line objects when first
+            read and equals the tuple of the same lines.
 
     >>> c = Contract(id="k1", customer_id="acme", currency="usd",
     ...              lines=[{"id": "l1", "plan_id": "pro", "quantity": 3, "start": "2024-01-01"}])
@@ -125,4 +130,4 @@ class Contract(Record):
     id: Identifier
     customer_id: Identifier
     currency: Currency
-    lines: tuple[ContractLine, ...] = ()
+    lines: Annotated[Sequence[ContractLine], RecordsSchema(tuple[ContractLine, ...])] = ()

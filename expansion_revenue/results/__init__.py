@@ -1,5 +1,6 @@
 """Immutable result objects that check their own invariants."""
 
+from expansion_revenue.records import Records
 from expansion_revenue.results.attribution import AttributedPart, Attribution
 from expansion_revenue.results.bridge import (
     COMPONENTS,
@@ -9,7 +10,6 @@ from expansion_revenue.results.bridge import (
     Movement,
     MovementKind,
 )
-from expansion_revenue.results.records import Records
 from expansion_revenue.results.snapshot import LineMrr, MrrSnapshot
 
 __all__ = [

@@ -22,9 +22,9 @@ from pydantic_core import PydanticCustomError
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
+from expansion_revenue.records import Records, RecordsSchema
 from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import Attribution
-from expansion_revenue.results.records import Records, RecordsSchema
 from expansion_revenue.results.snapshot import exact_sum
 
 if TYPE_CHECKING:
@@ -228,8 +228,8 @@ class Bridge(BaseModel):
     churn: Amount
     fx: Amount
     ending_mrr: Amount
-    ledger: Annotated[Sequence[Movement], RecordsSchema()]
-    entities: Annotated[Sequence[EntityChange], RecordsSchema()] = ()
+    ledger: Annotated[Sequence[Movement], RecordsSchema(tuple[Movement, ...])]
+    entities: Annotated[Sequence[EntityChange], RecordsSchema(tuple[EntityChange, ...])] = ()
     attribution: Attribution | None = None
 
     def model_post_init(self, context: Any, /) -> None:

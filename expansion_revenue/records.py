@@ -1,11 +1,13 @@
-"""Records: an immutable sequence of result rows kept as plain values until a row is read.
+"""Records: an immutable sequence of model records kept as plain values until a record is read.
 
 A monthly bridge series over 100,000 customers has about 300,000 ledger rows and as many entity
-changes. Building each as a pydantic object costs about a microsecond and a few hundred bytes,
-although many callers only read the bridge's figures. So the engine hands a bridge its rows as a
-:class:`Records`: the rows' field values, in tuples, and the model to build them with. The first
-time a row is read (iteration, indexing, equality ...) every row is built, once; ``len`` and
-the engine's own checks read the values without building anything.
+changes; its dataset has as many contract lines. Building each as a pydantic object costs about
+a microsecond and a few hundred bytes, although many callers only read totals. So the engine
+hands a bridge its rows, and a loader hands a contract its lines, as a :class:`Records`: the
+records' field values, in tuples, and the model to build them with. The first time a record is
+read (iteration, indexing, equality ...) every record of the sequence is built, once; ``len``
+and code that reads :attr:`Records.field_values` (the engine, the dataset's checks) build
+nothing.
 
 To a reader a :class:`Records` is what the field's type says: an immutable sequence of models,
 equal to the tuple of the same models, serialized and validated like one (JSON schema
@@ -24,12 +26,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ["Records", "RecordsSchema"]
+__all__ = ["Records", "RecordsSchema", "field_values"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,13 +59,19 @@ class Records(Sequence[M], Generic[M]):
         values: one tuple per row, a value for every field in the model's field order, each
             already of the field's type (the rows are built without validation, as
             ``model_construct`` would).
+        fields_sets: each row's ``model_fields_set`` (sets shared between rows, never changed
+            in place), when a row was not given every field; default: every field.
     """
 
-    __slots__ = ("_built", "_model", "_values")
+    __slots__ = ("_built", "_fields_sets", "_model", "_values")
 
-    def __init__(self, model: type[M], values: tuple[tuple[Any, ...], ...]) -> None:
+    def __init__(self, model: type[M], values: tuple[tuple[Any, ...], ...],
+                 fields_sets: tuple[set[str], ...] | None = None) -> None:
+        if fields_sets is not None and len(fields_sets) != len(values):
+            raise ValueError(f"{len(values)} rows but {len(fields_sets)} fields-sets")
         self._model = model
         self._values = values
+        self._fields_sets = fields_sets
         self._built: tuple[M, ...] | None = None
 
     @property
@@ -79,10 +89,12 @@ class Records(Sequence[M], Generic[M]):
         if built is None:
             names, fields_set = _fields(self._model)
             model, out = self._model, []
-            for values in self._values:
+            fields_sets = self._fields_sets or repeat(fields_set)
+            # strict=False: ``repeat`` never ends (the lengths are checked in __init__)
+            for values, row_fields in zip(self._values, fields_sets, strict=False):
                 row = _new(model)
                 _set(row, "__dict__", dict(zip(names, values, strict=True)))
-                _set(row, "__pydantic_fields_set__", fields_set)
+                _set(row, "__pydantic_fields_set__", row_fields)
                 _set(row, "__pydantic_extra__", None)
                 _set(row, "__pydantic_private__", None)
                 out.append(row)
@@ -125,22 +137,57 @@ class Records(Sequence[M], Generic[M]):
     def __repr__(self) -> str:
         return repr(self._rows())
 
-    def __reduce__(self) -> tuple[Callable[..., Records[M]], tuple[type[M], tuple[Any, ...]]]:
-        return Records, (self._model, self._values)
+    def __reduce__(self) -> tuple[Callable[..., Records[M]], tuple[Any, ...]]:
+        return Records, (self._model, self._values, self._fields_sets)
+
+
+def field_values(records: Sequence[M], model: type[M]) -> Sequence[tuple[Any, ...]]:
+    """Each record's field values, in ``model``'s field order, built from none of the records.
+
+    The values a :class:`Records` holds, or read from each record of any other sequence.
+
+    >>> from decimal import Decimal
+    >>> from expansion_revenue.results.bridge import EntityChange
+    >>> change = EntityChange(entity_id="a", start_mrr=0, end_mrr=5)
+    >>> field_values((change,), EntityChange)
+    [('a', Decimal('0'), Decimal('5'))]
+    >>> field_values(Records(EntityChange, (("a", Decimal(0), Decimal(5)),)), EntityChange)
+    (('a', Decimal('0'), Decimal('5')),)
+    """
+    if isinstance(records, Records) and records.model is model:
+        return records.field_values
+    getter = _GETTERS.get(model)
+    if getter is None:
+        names = tuple(model.model_fields)
+        # attrgetter of one name gives the value, not a one-value tuple
+        getter = _GETTERS[model] = (attrgetter(*names) if len(names) > 1
+                                    else lambda record: (getattr(record, names[0]),))
+    return list(map(getter, records))
+
+
+_GETTERS: dict[type[BaseModel], Callable[[Any], tuple[Any, ...]]] = {}
 
 
 class RecordsSchema:
     """Pydantic annotation for a field holding a tuple of models or a :class:`Records` of them.
 
-    Validation: a :class:`Records` is kept as it is (the engine built it); anything else is
-    validated as the annotated type and kept as a tuple. Serialization and JSON schema: those
-    of the annotated type (an array of the model).
+    Validation: a :class:`Records` is kept as it is (the engine or a loader built it); anything
+    else is validated as ``validate_as`` (default: the annotated type) and kept as a tuple.
+    Serialization and JSON schema: those of ``validate_as`` (an array of the model).
+
+    Args:
+        validate_as: the type other values are validated as, e.g. ``tuple[Movement, ...]`` for
+            a field annotated ``Sequence[Movement]``: a tuple's errors and schema.
     """
+
+    def __init__(self, validate_as: Any = None) -> None:
+        self.validate_as = validate_as
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
-        inner = handler(source)
+        inner = handler(source) if self.validate_as is None else handler.generate_schema(
+            self.validate_as)
         return core_schema.no_info_wrap_validator_function(
             _keep_records, inner,
             serialization=core_schema.wrap_serializer_function_ser_schema(
