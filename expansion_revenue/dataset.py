@@ -492,30 +492,27 @@ def _check_contracts(dataset: Dataset, problems: list[DataProblem], invalid: set
         currency = contract.currency
         values = field_values(contract.lines, ContractLine)
         count += len(values)
-        for line_id, plan_id, _, price, *_ in values:
+        for line_id, plan_id, _, price, _, _, _, _ in values:
             if line_id in seen:
                 problems.append(DataProblem("line", line_id, "id", "duplicate line id",
                                             "duplicate_id"))
                 continue
             seen.add(line_id)
-            if plan_id in resolved:
-                plan_currency = resolved[plan_id]
-            else:
+            plan_currency = resolved.get(plan_id)
+            if plan_currency is None:
                 plan = plans.get(plan_id)
                 if plan is None:
                     if ("plan", plan_id) not in invalid:
                         problems.append(DataProblem("line", line_id, "plan_id",
                                                     f"unknown plan '{plan_id}'",
                                                     "unknown_reference"))
-                    continue  # not resolved: an unknown plan is reported once per line
+                    continue
                 plan_currency = resolved[plan_id] = plan.price.currency
-            price_currency = plan_currency if price is None else price.currency
-            if price_currency != currency:
-                field = "unit_price" if price is not None else "plan_id"
+            if (plan_currency if price is None else price.currency) != currency:
                 problems.append(DataProblem(
-                    "line", line_id, field,
-                    f"price currency {price_currency} differs from contract "
-                    f"'{contract.id}' currency {currency}", "currency_mismatch"))
+                    "line", line_id, "plan_id" if price is None else "unit_price",
+                    f"price currency {plan_currency if price is None else price.currency} differs "
+                    f"from contract '{contract.id}' currency {currency}", "currency_mismatch"))
     return count
 
 

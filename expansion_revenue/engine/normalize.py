@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from expansion_revenue.dataset import Dataset, LineRef
-from expansion_revenue.models import Interval, IntervalUnit
+from expansion_revenue.models import Interval, IntervalUnit, Plan
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 
@@ -140,16 +140,21 @@ def line_terms(ref: LineRef, policy: Policy) -> LineTerms:
 def _line_terms(ref: LineRef, policy: Policy, factor: Fraction) -> LineTerms:
     line, plan = ref.line, ref.plan
     price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
-    places = policy.mrr_decimal_places
-    gross = EXACT.multiply(price, Decimal(line.quantity))
-    full = monthly_value(gross, factor, places)
-    if policy.discounts_reduce_mrr and line.discount:
-        net = EXACT.multiply(gross, EXACT.subtract(_ONE, line.discount))
-        discounted = monthly_value(net, factor, places)
-    else:
-        discounted = full
+    discounted, full = _mrr(price, line.quantity, line.discount, policy, factor)
     return LineTerms(ref, ref.contract.currency, line.start, line.end, line.discount_end,
                      discounted, full)
+
+
+def _mrr(price: Decimal, quantity: int, discount: Decimal, policy: Policy,
+         factor: Fraction) -> tuple[Decimal, Decimal]:
+    """``(mrr_discounted, mrr_full)`` of ``quantity`` units at ``price`` per interval."""
+    places = policy.mrr_decimal_places
+    gross = EXACT.multiply(price, Decimal(quantity))
+    full = monthly_value(gross, factor, places)
+    if policy.discounts_reduce_mrr and discount:
+        net = EXACT.multiply(gross, EXACT.subtract(_ONE, discount))
+        return monthly_value(net, factor, places), full
+    return full, full
 
 
 class LineValues:
@@ -175,14 +180,18 @@ class LineValues:
         """The line's MRR while discounted and after the discount, in its contract currency."""
         line, plan = ref.line, ref.plan
         price = line.unit_price.amount if line.unit_price is not None else plan.price.amount
-        key = (price, line.quantity, line.discount if self._with_discounts else _ZERO, plan.id)
+        return self.of(price, line.quantity, line.discount, plan)
+
+    def of(self, price: Decimal, quantity: int, discount: Decimal,
+           plan: Plan) -> tuple[Decimal, Decimal]:
+        """:meth:`__call__` for a line given by its terms: ``price`` is the one it is charged."""
+        key = (price, quantity, discount if self._with_discounts else _ZERO, plan.id)
         found = self._values.get(key)
         if found is None:
             factor = self._factors.get(plan.id)
             if factor is None:
                 factor = self._factors[plan.id] = monthly_factor(plan.interval, self.policy)
-            terms = _line_terms(ref, self.policy, factor)
-            found = self._values[key] = (terms.mrr_discounted, terms.mrr_full)
+            found = self._values[key] = _mrr(price, quantity, discount, self.policy, factor)
         return found
 
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from expansion_revenue.dataset import Dataset, LineRef
+from expansion_revenue.dataset import Dataset
 from expansion_revenue.engine.normalize import LineValues
-from expansion_revenue.models import Contract, ContractLine, Plan
+from expansion_revenue.models import ContractLine
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
 from expansion_revenue.records import field_values
@@ -118,7 +118,7 @@ def collect_lines(
             key = (price, quantity, discount if with_discounts else _ZERO, plan_id)
             found = deltas.get(key)
             if found is None:
-                discounted, full = values(_line_ref(dataset, contract, line_id, plans[plan_id]))
+                discounted, full = values.of(price, quantity, discount, plans[plan_id])
                 found = deltas[key] = (discounted, subtract(full, discounted), -full, -discounted)
             entries.append((start, currency, found[0], 1, line_id))
             if discount_end is not None and (end is None or discount_end < end):
@@ -128,13 +128,6 @@ def collect_lines(
             elif end is not None:
                 entries.append((end, currency, found[3], -1, line_id))
     return raw
-
-
-def _line_ref(dataset: Dataset, contract: Contract, line_id: str, plan: Plan) -> LineRef:
-    """The :class:`LineRef` of one line of ``contract``, without building the dataset's lines."""
-    line = next(line for line in contract.lines if line.id == line_id)
-    return LineRef(line, contract, dataset.customer(contract.customer_id), plan,
-                   dataset.product(plan.product_id))
 
 
 def fold(entries: list[Entry]) -> tuple[Change, ...]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from operator import itemgetter
 
 from expansion_revenue.engine.currency import Converter
@@ -138,24 +138,35 @@ class PeriodRows:
     Rows and moved entities are kept as field values (:data:`Row`, :data:`Moved`); the bridge
     turns them into :class:`~expansion_revenue.records.Records`.
 
-    ``deltas[k]`` (``k`` from 0, one per boundary) holds the MRR changes by contract currency that
-    take effect after boundary ``k - 1`` and by boundary ``k`` (``deltas[0]``: by the first one).
+    ``deltas[currency][k]`` (``k`` from 0, one per boundary) lists MRR changes in that contract
+    currency that take effect after boundary ``k - 1`` and by boundary ``k`` (``k = 0``: by the
+    first one); :meth:`sink` gives a currency's lists. Only their sum counts: a walk may list an
+    entity's changes one by one or summed over a stretch of days.
     """
 
     def __init__(self, periods: int) -> None:
         self.rows: list[list[Row]] = [[] for _ in range(periods)]
         self.moved: list[list[Moved]] = [[] for _ in range(periods)]
-        self.deltas: list[dict[str, Decimal]] = [{} for _ in range(periods + 1)]
+        self.deltas: dict[str, list[list[Decimal]]] = {}
+        self._boundaries = periods + 1
+
+    def sink(self, currency: str) -> list[list[Decimal]]:
+        """The lists of changes in ``currency``, one per boundary (made on first use)."""
+        found = self.deltas.get(currency)
+        if found is None:
+            found = self.deltas[currency] = [[] for _ in range(self._boundaries)]
+        return found
 
     def totals(self) -> list[State]:
         """Total MRR by contract currency on each boundary (the deltas, accumulated)."""
         amounts: dict[str, Decimal] = {}
         out: list[State] = []
-        add = EXACT.add
-        for bucket in self.deltas:
-            for currency, delta in bucket.items():
-                amounts[currency] = add(amounts.get(currency, _ZERO), delta)
-            out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
+        with localcontext(EXACT):  # ``sum`` adds with ``+``: exactly, or it traps
+            for k in range(self._boundaries):
+                for currency, sink in self.deltas.items():
+                    if sink[k]:
+                        amounts[currency] = amounts.get(currency, _ZERO) + sum(sink[k], _ZERO)
+                out.append(tuple(sorted((c, a) for c, a in amounts.items() if a != 0)))
         return out
 
 
@@ -175,7 +186,7 @@ def walk_entities(
     snapshot = method == "snapshot"
     one = _snapshot_one_currency if snapshot else _events_one_currency
     walk = _walk_snapshot if snapshot else _walk_events
-    rows, moved, deltas = out.rows, out.moved, out.deltas
+    rows, moved, sink = out.rows, out.moved, out.sink
     find, last = bisect.bisect_left, len(boundaries)
     period_of = _PeriodOf(boundaries)
     for done, entity in enumerate(list(entries), start=1):
@@ -184,13 +195,12 @@ def walk_entities(
         currency = items[0][1]
         if not general and (one_currency or all(item[1] == currency for item in items)):
             one(entity, items, currency, boundaries, period_of, valuer, classifier, rows, moved,
-                deltas)
+                sink(currency))
         else:
             for day, item_currency, delta, _, _ in items:
                 k = find(boundaries, day)  # the change counts from boundary k on
                 if k < last:
-                    bucket = deltas[k]
-                    bucket[item_currency] = EXACT.add(bucket.get(item_currency, _ZERO), delta)
+                    sink(item_currency)[k].append(delta)
             walk(entity, fold(items), boundaries, valuer, classifier, rows, moved)
         if done % PROGRESS_EVERY == 0:
             yield done
@@ -211,14 +221,15 @@ class _PeriodOf(dict[datetime.date, int]):
 def _snapshot_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
     period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
+    moved: list[list[Moved]], sink: list[list[Decimal]],
 ) -> None:
     """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``.
 
     The hottest loop of the library, so it is written out: a period is closed in one place (a
     change in a later period, or the end of the items, closes it), a reporting-currency amount
     is its own value, and a move between two positive amounts is classified here (it depends on
-    no policy); every other move goes to :meth:`Classifier.kind`.
+    no policy); every other move goes to :meth:`Classifier.kind`. The changes for the totals go
+    to ``sink`` summed per boundary (see :func:`_events_one_currency`).
     """
     value = valuer.amount_value(currency)
     plain = currency == valuer.reporting  # amounts are values: no conversion
@@ -232,6 +243,7 @@ def _snapshot_one_currency(
     returned_on: datetime.date | None = None
     return_had, return_churned = False, None
     lines: list[str] = []
+    sink_k, sink_from = -1, _ZERO  # the boundary whose changes are being summed; from what amount
     index, count = 0, len(items)
     while True:
         if index < count:
@@ -239,6 +251,10 @@ def _snapshot_one_currency(
             k = period_of[day]
         else:
             k = periods + 1  # past the last period: close the open one and stop
+        if k != sink_k:
+            if sink_k >= 0:
+                sink[sink_k].append(subtract(amount, sink_from))
+            sink_k, sink_from = k, amount
         if open_k and k != open_k:  # close period open_k: its row, fx row, moved entity
             t0 = boundaries[open_k - 1]
             if plain:
@@ -274,8 +290,6 @@ def _snapshot_one_currency(
             new_active += item[3]
             day_lines.append(item[4])
             index += 1
-        bucket = deltas[k]  # the day's change, for the totals (same Decimal as summing each delta)
-        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
@@ -319,9 +333,15 @@ def _fx_only(
 def _events_one_currency(
     entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
     period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], deltas: list[dict[str, Decimal]],
+    moved: list[list[Moved]], sink: list[list[Decimal]],
 ) -> None:
-    """The events walk of an entity whose sorted ``items`` are all in ``currency``."""
+    """The events walk of an entity whose sorted ``items`` are all in ``currency``.
+
+    The changes for the totals go to ``sink`` summed over each stretch of days that counts
+    towards one boundary: the amount at its end minus the amount before it. That is exactly the
+    sum of the day-by-day changes, exponent included (an exact sum has the smallest exponent
+    of its terms, and the running amount's exponent only ever falls).
+    """
     value = valuer.amount_value(currency)
     fx_moves = valuer.spot and currency != valuer.reporting
     periods = len(boundaries) - 1
@@ -330,12 +350,17 @@ def _events_one_currency(
     had_revenue, churned_on = False, None
     open_k = 0
     prev, moved_by, emitted = _ZERO, _ZERO, False
+    sink_k, sink_from = -1, _ZERO
     index, count = 0, len(items)
     while index < count:
         day = items[index][0]
         k = period_of[day]
         if k > periods:
             break
+        if k != sink_k:
+            if sink_k >= 0:
+                sink[sink_k].append(subtract(amount, sink_from))
+            sink_k, sink_from = k, amount
         new_amount, new_active = amount, active
         day_lines = []
         while index < count:
@@ -346,8 +371,6 @@ def _events_one_currency(
             new_active += item[3]
             day_lines.append(item[4])
             index += 1
-        bucket = deltas[k]
-        bucket[currency] = add(bucket.get(currency, _ZERO), subtract(new_amount, amount))
         new_paying = new_amount > 0
         if k:
             if k != open_k:
@@ -371,6 +394,8 @@ def _events_one_currency(
         elif paying:
             churned_on = day
         amount, active, paying = new_amount, new_active, new_paying
+    if sink_k >= 0:
+        sink[sink_k].append(subtract(amount, sink_from))
     if open_k:
         _close_events(entity, open_k, boundaries, value, prev, amount, moved_by, emitted, rows,
                       moved)

@@ -158,6 +158,16 @@ def _sums_in_entity_order(
     by_kind: dict[MovementKind, Decimal] = {}
     zero = Decimal(0)
     with localcontext(EXACT):
+        if count == len(entities):  # often one row per entity: pair them up
+            get = by_kind.get
+            for (entity, kind, amount, _, _, _, _), (changed, start_mrr, end_mrr) in zip(
+                    rows, entities.field_values, strict=True):
+                if entity != changed or amount != end_mrr - start_mrr:
+                    break
+                by_kind[kind] = get(kind, zero) + amount
+            else:
+                return by_kind
+            by_kind = {}  # not one row per entity after all: group them below
         for entity, start_mrr, end_mrr in entities.field_values:
             if index >= count or rows[index][0] != entity:
                 return None
