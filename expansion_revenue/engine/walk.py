@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, localcontext
 from operator import itemgetter
 
@@ -189,13 +189,18 @@ def walk_entities(
     rows, moved, sink = out.rows, out.moved, out.sink
     find, last = bisect.bisect_left, len(boundaries)
     period_of = _PeriodOf(boundaries)
+    if one_currency and not general and entries:  # every entity in one walk
+        currency = next(iter(entries.values()))[0][1]
+        yield from one(_drained(entries), currency, boundaries, period_of, valuer, classifier,
+                       rows, moved, sink(currency))
+        return
     for done, entity in enumerate(list(entries), start=1):
         items = entries.pop(entity)
-        items.sort(key=_DAY)
         currency = items[0][1]
-        if not general and (one_currency or all(item[1] == currency for item in items)):
-            one(entity, items, currency, boundaries, period_of, valuer, classifier, rows, moved,
-                sink(currency))
+        if not general and all(item[1] == currency for item in items):
+            for _ in one(((entity, items),), currency, boundaries, period_of, valuer, classifier,
+                         rows, moved, sink(currency)):
+                pass
         else:
             for day, item_currency, delta, _, _ in items:
                 k = find(boundaries, day)  # the change counts from boundary k on
@@ -204,6 +209,12 @@ def walk_entities(
             walk(entity, fold(items), boundaries, valuer, classifier, rows, moved)
         if done % PROGRESS_EVERY == 0:
             yield done
+
+
+def _drained(entries: dict[str, list[Entry]]) -> Iterator[tuple[str, list[Entry]]]:
+    """Each entity and its entries, removed from ``entries`` as it is given (memory freed)."""
+    for entity in list(entries):
+        yield entity, entries.pop(entity)
 
 
 class _PeriodOf(dict[datetime.date, int]):
@@ -219,11 +230,15 @@ class _PeriodOf(dict[datetime.date, int]):
 
 
 def _snapshot_one_currency(
-    entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], sink: list[list[Decimal]],
-) -> None:
-    """The snapshot walk of an entity whose sorted ``items`` are all in ``currency``.
+    batch: Iterable[tuple[str, list[Entry]]], currency: str,
+    boundaries: tuple[datetime.date, ...], period_of: _PeriodOf, valuer: Valuer,
+    classifier: Classifier, rows: list[list[Row]], moved: list[list[Moved]],
+    sink: list[list[Decimal]],
+) -> Iterator[int]:
+    """The snapshot walk of each entity of ``batch``, whose items are all in ``currency``.
+
+    Sorts each entity's items by day; yields the count of entities done every
+    :data:`PROGRESS_EVERY` entities.
 
     The hottest loop of the library, so it is written out: a period is closed in one place (a
     change in a later period, or the end of the items, closes it), a reporting-currency amount
@@ -236,79 +251,83 @@ def _snapshot_one_currency(
     fx_moves = valuer.spot and not plain
     periods = len(boundaries) - 1
     add, subtract, kind_of = EXACT.add, EXACT.subtract, classifier.kind
-    amount, active, paying = _ZERO, 0, False
-    had_revenue, churned_on = False, None
-    open_k = 0  # the period being gathered (0: none yet)
-    prev_amount, prev_active = _ZERO, 0
-    returned_on: datetime.date | None = None
-    return_had, return_churned = False, None
-    lines: list[str] = []
-    sink_k, sink_from = -1, _ZERO  # the boundary whose changes are being summed; from what amount
-    index, count = 0, len(items)
-    while True:
-        if index < count:
-            day = items[index][0]
-            k = period_of[day]
-        else:
-            k = periods + 1  # past the last period: close the open one and stop
-        if k != sink_k:
-            if sink_k >= 0:
-                sink[sink_k].append(subtract(amount, sink_from))
-            sink_k, sink_from = k, amount
-        if open_k and k != open_k:  # close period open_k: its row, fx row, moved entity
-            t0 = boundaries[open_k - 1]
-            if plain:
-                prev, cur_constant = prev_amount or _ZERO, amount or _ZERO
+    for done, (entity, items) in enumerate(batch, start=1):
+        items.sort(key=_DAY)
+        amount, active, paying = _ZERO, 0, False
+        had_revenue, churned_on = False, None
+        open_k = 0  # the period being gathered (0: none yet)
+        prev_amount, prev_active = _ZERO, 0
+        returned_on: datetime.date | None = None
+        return_had, return_churned = False, None
+        lines: list[str] = []
+        sink_k, sink_from = -1, _ZERO  # the boundary whose changes are being summed, from what
+        index, count = 0, len(items)
+        while True:
+            if index < count:
+                day = items[index][0]
+                k = period_of[day]
             else:
-                prev, cur_constant = value(prev_amount, t0), value(amount, t0)
-            if prev > 0 and cur_constant > 0:
-                kind = (_EXPANSION if cur_constant > prev
-                        else _CONTRACTION if cur_constant < prev else None)
-            else:
-                kind = kind_of(prev, cur_constant, prev_active, active,
-                               returned_on or boundaries[open_k], return_had, return_churned)
-            period_rows = rows[open_k - 1]
-            if kind is not None:
-                period_rows.append((
-                    entity, kind, subtract(cur_constant, prev), prev, cur_constant, None,
-                    (lines[0],) if len(lines) == 1 else tuple(dict.fromkeys(lines))))
-            cur = value(amount, boundaries[open_k]) if fx_moves else cur_constant
-            if cur != cur_constant:
-                period_rows.append((entity, _FX, subtract(cur, cur_constant), prev, cur, None, ()))
-                moved[open_k - 1].append((entity, prev, cur))
-            elif kind is not None:
-                moved[open_k - 1].append((entity, prev, cur))
-        if k > periods:
-            break
-        new_amount, new_active = amount, active
-        day_lines = []
-        while index < count:
-            item = items[index]
-            if item[0] != day:
+                k = periods + 1  # past the last period: close the open one and stop
+            if k != sink_k:
+                if sink_k >= 0:
+                    sink[sink_k].append(subtract(amount, sink_from))
+                sink_k, sink_from = k, amount
+            if open_k and k != open_k:  # close period open_k: its row, fx row, moved entity
+                t0 = boundaries[open_k - 1]
+                if plain:
+                    prev, cur_constant = prev_amount or _ZERO, amount or _ZERO
+                else:
+                    prev, cur_constant = value(prev_amount, t0), value(amount, t0)
+                if prev > 0 and cur_constant > 0:
+                    kind = (_EXPANSION if cur_constant > prev
+                            else _CONTRACTION if cur_constant < prev else None)
+                else:
+                    kind = kind_of(prev, cur_constant, prev_active, active,
+                                   returned_on or boundaries[open_k], return_had, return_churned)
+                period_rows = rows[open_k - 1]
+                if kind is not None:
+                    period_rows.append((
+                        entity, kind, subtract(cur_constant, prev), prev, cur_constant, None,
+                        (lines[0],) if len(lines) == 1 else tuple(dict.fromkeys(lines))))
+                cur = value(amount, boundaries[open_k]) if fx_moves else cur_constant
+                if cur != cur_constant:
+                    period_rows.append((entity, _FX, subtract(cur, cur_constant), prev, cur, None, ()))
+                    moved[open_k - 1].append((entity, prev, cur))
+                elif kind is not None:
+                    moved[open_k - 1].append((entity, prev, cur))
+            if k > periods:
                 break
-            new_amount = add(new_amount, item[2])
-            new_active += item[3]
-            day_lines.append(item[4])
-            index += 1
-        new_paying = new_amount > 0
-        if k:
-            if k != open_k:
-                if fx_moves and amount:
-                    _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
-                             moved, False)
-                open_k, prev_amount, prev_active = k, amount, active
-                returned_on, lines = None, []
-            if returned_on is None and not paying and new_paying:
-                returned_on, return_had, return_churned = day, had_revenue, churned_on
-            lines += day_lines
-        if new_paying:
-            had_revenue = True
-        elif paying:
-            churned_on = day
-        amount, active, paying = new_amount, new_active, new_paying
-    if fx_moves and amount:
-        _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
-                 False)
+            new_amount, new_active = amount, active
+            day_lines = []
+            while index < count:
+                item = items[index]
+                if item[0] != day:
+                    break
+                new_amount = add(new_amount, item[2])
+                new_active += item[3]
+                day_lines.append(item[4])
+                index += 1
+            new_paying = new_amount > 0
+            if k:
+                if k != open_k:
+                    if fx_moves and amount:
+                        _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
+                                 moved, False)
+                    open_k, prev_amount, prev_active = k, amount, active
+                    returned_on, lines = None, []
+                if returned_on is None and not paying and new_paying:
+                    returned_on, return_had, return_churned = day, had_revenue, churned_on
+                lines += day_lines
+            if new_paying:
+                had_revenue = True
+            elif paying:
+                churned_on = day
+            amount, active, paying = new_amount, new_active, new_paying
+        if fx_moves and amount:
+            _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
+                     False)
+        if done % PROGRESS_EVERY == 0:
+            yield done
 
 
 def _fx_only(
@@ -331,11 +350,15 @@ def _fx_only(
 
 
 def _events_one_currency(
-    entity: str, items: list[Entry], currency: str, boundaries: tuple[datetime.date, ...],
-    period_of: _PeriodOf, valuer: Valuer, classifier: Classifier, rows: list[list[Row]],
-    moved: list[list[Moved]], sink: list[list[Decimal]],
-) -> None:
-    """The events walk of an entity whose sorted ``items`` are all in ``currency``.
+    batch: Iterable[tuple[str, list[Entry]]], currency: str,
+    boundaries: tuple[datetime.date, ...], period_of: _PeriodOf, valuer: Valuer,
+    classifier: Classifier, rows: list[list[Row]], moved: list[list[Moved]],
+    sink: list[list[Decimal]],
+) -> Iterator[int]:
+    """The events walk of each entity of ``batch``, whose items are all in ``currency``.
+
+    Sorts each entity's items by day; yields the count of entities done every
+    :data:`PROGRESS_EVERY` entities.
 
     The changes for the totals go to ``sink`` summed over each stretch of days that counts
     towards one boundary: the amount at its end minus the amount before it. That is exactly the
@@ -346,62 +369,66 @@ def _events_one_currency(
     fx_moves = valuer.spot and currency != valuer.reporting
     periods = len(boundaries) - 1
     add, subtract, kind_of = EXACT.add, EXACT.subtract, classifier.kind
-    amount, active, paying = _ZERO, 0, False
-    had_revenue, churned_on = False, None
-    open_k = 0
-    prev, moved_by, emitted = _ZERO, _ZERO, False
-    sink_k, sink_from = -1, _ZERO
-    index, count = 0, len(items)
-    while index < count:
-        day = items[index][0]
-        k = period_of[day]
-        if k > periods:
-            break
-        if k != sink_k:
-            if sink_k >= 0:
-                sink[sink_k].append(subtract(amount, sink_from))
-            sink_k, sink_from = k, amount
-        new_amount, new_active = amount, active
-        day_lines = []
+    for done, (entity, items) in enumerate(batch, start=1):
+        items.sort(key=_DAY)
+        amount, active, paying = _ZERO, 0, False
+        had_revenue, churned_on = False, None
+        open_k = 0
+        prev, moved_by, emitted = _ZERO, _ZERO, False
+        sink_k, sink_from = -1, _ZERO
+        index, count = 0, len(items)
         while index < count:
-            item = items[index]
-            if item[0] != day:
+            day = items[index][0]
+            k = period_of[day]
+            if k > periods:
                 break
-            new_amount = add(new_amount, item[2])
-            new_active += item[3]
-            day_lines.append(item[4])
-            index += 1
-        new_paying = new_amount > 0
-        if k:
-            if k != open_k:
-                if open_k:
-                    _close_events(entity, open_k, boundaries, value, prev, amount, moved_by,
-                                  emitted, rows, moved)
-                if fx_moves and amount:
-                    _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
-                             moved, True)
-                open_k, prev, moved_by, emitted = k, value(amount, boundaries[k - 1]), _ZERO, False
-            before, after = value(amount, day), value(new_amount, day)
-            kind = kind_of(before, after, active, new_active, day, had_revenue, churned_on)
-            if kind is not None:
-                rows[k - 1].append((
-                    entity, kind, subtract(after, before), before, after, day,
-                    (day_lines[0],) if len(day_lines) == 1 else tuple(dict.fromkeys(day_lines))))
-                moved_by = add(moved_by, subtract(after, before))
-                emitted = True
-        if new_paying:
-            had_revenue = True
-        elif paying:
-            churned_on = day
-        amount, active, paying = new_amount, new_active, new_paying
-    if sink_k >= 0:
-        sink[sink_k].append(subtract(amount, sink_from))
-    if open_k:
-        _close_events(entity, open_k, boundaries, value, prev, amount, moved_by, emitted, rows,
-                      moved)
-    if fx_moves and amount:
-        _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
-                 True)
+            if k != sink_k:
+                if sink_k >= 0:
+                    sink[sink_k].append(subtract(amount, sink_from))
+                sink_k, sink_from = k, amount
+            new_amount, new_active = amount, active
+            day_lines = []
+            while index < count:
+                item = items[index]
+                if item[0] != day:
+                    break
+                new_amount = add(new_amount, item[2])
+                new_active += item[3]
+                day_lines.append(item[4])
+                index += 1
+            new_paying = new_amount > 0
+            if k:
+                if k != open_k:
+                    if open_k:
+                        _close_events(entity, open_k, boundaries, value, prev, amount, moved_by,
+                                      emitted, rows, moved)
+                    if fx_moves and amount:
+                        _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
+                                 moved, True)
+                    open_k, prev, moved_by, emitted = k, value(amount, boundaries[k - 1]), _ZERO, False
+                before, after = value(amount, day), value(new_amount, day)
+                kind = kind_of(before, after, active, new_active, day, had_revenue, churned_on)
+                if kind is not None:
+                    rows[k - 1].append((
+                        entity, kind, subtract(after, before), before, after, day,
+                        (day_lines[0],) if len(day_lines) == 1 else tuple(dict.fromkeys(day_lines))))
+                    moved_by = add(moved_by, subtract(after, before))
+                    emitted = True
+            if new_paying:
+                had_revenue = True
+            elif paying:
+                churned_on = day
+            amount, active, paying = new_amount, new_active, new_paying
+        if sink_k >= 0:
+            sink[sink_k].append(subtract(amount, sink_from))
+        if open_k:
+            _close_events(entity, open_k, boundaries, value, prev, amount, moved_by, emitted, rows,
+                          moved)
+        if fx_moves and amount:
+            _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
+                     True)
+        if done % PROGRESS_EVERY == 0:
+            yield done
 
 
 def _close_events(

@@ -296,13 +296,14 @@ class FieldSets:
 
 
 class ContractGroup:
-    """The lines of one contract (as :data:`ReadLine`), gathered from the rows that name it.
+    """The lines of one contract, gathered from the rows that name it.
 
     ``currency`` is the text of its first row, ``valid_currency`` the ISO code it reads as
-    (``None`` when it does not).
+    (``None`` when it does not). Each line read (:data:`ReadLine`) is kept as its field values
+    in ``lines``, its fields-set in ``fields_sets``, its row in ``rows``.
     """
 
-    __slots__ = ("currency", "customer_id", "index", "lines", "rows", "valid_currency")
+    __slots__ = ("currency", "customer_id", "fields_sets", "index", "lines", "rows", "valid_currency")
 
     def __init__(self, index: int, customer_id: object, currency: object,
                  valid_currency: str | None) -> None:
@@ -310,8 +311,15 @@ class ContractGroup:
         self.customer_id = customer_id
         self.currency = currency
         self.valid_currency = valid_currency
-        self.lines: list[ReadLine] = []
+        self.lines: list[tuple[Any, ...]] = []
+        self.fields_sets: list[set[str]] = []
         self.rows = array("q")  # the row index of each line
+
+    def add(self, line: ReadLine, index: int) -> None:
+        """Keep ``line``, read from row ``index``."""
+        self.lines.append(line[0])
+        self.fields_sets.append(line[1])
+        self.rows.append(index)
 
 
 class LineReader:
@@ -599,9 +607,9 @@ class Assembly:
             customer_id = group.customer_id
             lines: Sequence[ContractLine] = ()
             if group.lines:
-                values, fields_sets = zip(*group.lines, strict=True)
-                lines = Records(ContractLine, values, fields_sets)
+                lines = Records(ContractLine, tuple(group.lines), tuple(group.fields_sets))
             group.lines.clear()  # the contract holds them now
+            group.fields_sets.clear()
             # Trusted (see _trusted, written out: it runs once per contract): the lines and the
             # currency are validated already, the ids (stripped, as every value) are checked here.
             if (TRUSTED and type(contract_id) is str and contract_id.isascii()

@@ -128,6 +128,9 @@ _SELECTED = ("customer_id", "contract_id", "product_id", "plan_id", "currency", 
 _TEXT_COLUMNS = ("customer_id", "contract_id", "product_id", "plan_id", "currency", "unit_price",
                  "parent_id", "product_kind", "plan_tier", "interval_count", "interval_unit",
                  "line_id", "quantity", "discount", "discount_end_date", "start_date", "end_date")
+# The columns that must agree with the first rows of a row's product and plan.
+_TERM_COLUMNS = ("product_id", "product_kind", "plan_id", "plan_tier", "interval_count",
+                 "interval_unit")
 _TEXT = frozenset({"customer_id", "contract_id", "product_id", "plan_id", "currency", "parent_id",
                    "product_kind", "interval_unit", "line_id"})
 
@@ -193,6 +196,10 @@ class _FlatReader:
         groups, currencies, trusted_line = self.groups, self.lines.currencies, self.lines.trusted
         new_customer, precise, clean, width = self._text_customer, self._read_rows, text.clean, text.width
         columns = itemgetter(*(text.positions[column] for column in _TEXT_COLUMNS))
+        terms_of = itemgetter(*(text.positions[column] for column in _TERM_COLUMNS))
+        # The product and plan terms (as text) of rows that agreed with the first rows of their
+        # product and plan: a fact that never changes, so later rows with them need no check.
+        known_terms: set[tuple[str, ...]] = set()
         customer_rows, customers = self.origins["customer"].first, self.customers
         # The previous trusted row's customer and parent, and contract, as text.
         last_customer: Any = None
@@ -215,8 +222,17 @@ class _FlatReader:
                         known = customer is not None
                     else:
                         known = first[1] == parent
-                product = seen_products.get(product_id)
-                plan = seen_plans.get(plan_id)
+                terms = terms_of(raw)
+                if terms in known_terms:
+                    consistent = True
+                else:
+                    product = seen_products.get(product_id)
+                    plan = seen_plans.get(plan_id)
+                    consistent = (product is not None and plan is not None
+                                  and product[1] == (kind.lower() or None)
+                                  and plan[1] == (product_id, tier or None, count or None, unit or None))
+                    if consistent:
+                        known_terms.add(terms)
                 currency = currency.upper()
                 existing = group if contract_id == last_contract else groups.get(contract_id)
                 valid_currency: str | None
@@ -229,10 +245,7 @@ class _FlatReader:
                     fits = existing.customer_id == customer_id and existing.currency == currency
                 line = trusted_line(plan_id, valid_currency, line_id, quantity, price, discount or None,
                                     discount_end or None, start, end or None) if (
-                    known and fits and product is not None and plan is not None
-                    and product[1] == (kind.lower() or None)
-                    and plan[1] == (product_id, tier or None, count or None, unit or None)
-                    and line_id == line_id.strip()) else None
+                    known and fits and consistent and line_id == line_id.strip()) else None
                 if line is not None:
                     if customer is not None:
                         seen_customers[customer_id] = (index, parent)
@@ -245,7 +258,8 @@ class _FlatReader:
                         existing = groups[contract_id] = ContractGroup(index, customer_id, currency,
                                                                        valid_currency)
                     group, last_contract = existing, contract_id
-                    existing.lines.append(line)
+                    existing.lines.append(line[0])  # ContractGroup.add, written out
+                    existing.fields_sets.append(line[1])
                     existing.rows.append(index)
                     continue
                 raw.pop()
@@ -319,8 +333,7 @@ class _FlatReader:
                                   currency, group.currency, group.index)
             line = read_line(values, index, group.valid_currency, plan_id)
             if line is not None:
-                group.lines.append(line)
-                group.rows.append(index)
+                group.add(line, index)
         self._last = (last_customer, last_parent, last_contract, group)
 
     def _keep(self, kind: str, record: Customer | Product | Plan | None, record_id: Any, index: int,

@@ -245,6 +245,5 @@ def _contract_groups(rows: Rows, problems: Problems) -> dict[Any, ContractGroup]
                                        group.currency, group.index)
         line = reader.read(values, index, group.valid_currency if group else None, values[p_plan])
         if line is not None and group is not None:
-            group.lines.append(line)
-            group.rows.append(index)
+            group.add(line, index)
     return groups
