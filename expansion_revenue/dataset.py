@@ -122,6 +122,7 @@ class Dataset:
 
     __slots__ = (
         "_contracts",
+        "_currencies",
         "_customers",
         "_line_count",
         "_lines",
@@ -142,6 +143,7 @@ class Dataset:
     _plans: dict[str, Plan]
     _contracts: dict[str, Contract]
     _line_count: int
+    _currencies: frozenset[str]
     # Every LineRef, and the same by line id: built on first use (see lines).
     _lines: tuple[tuple[LineRef, ...], dict[str, LineRef]] | None
 
@@ -175,6 +177,7 @@ class Dataset:
             raise InvalidDataError(problems)
         set_(self, "_line_count", line_count)
         set_(self, "_lines", None)
+        set_(self, "_currencies", frozenset(map(_CURRENCY, self.contracts)))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Dataset is immutable; cannot set {name!r}")
@@ -300,7 +303,7 @@ class Dataset:
         >>> Dataset().currencies()
         frozenset()
         """
-        return frozenset(c.currency for c in self.contracts)
+        return self._currencies
 
     def __iter__(self) -> Iterator[LineRef]:
         return iter(self.lines)
@@ -517,4 +520,5 @@ def _check_contracts(dataset: Dataset, problems: list[DataProblem], invalid: set
 
 
 _ID = attrgetter("id")
+_CURRENCY = attrgetter("currency")
 _PARENT_ID = attrgetter("parent_id")
