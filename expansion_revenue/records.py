@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from operator import attrgetter
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -61,6 +61,9 @@ class Records(Sequence[M], Generic[M]):
             ``model_construct`` would).
         fields_sets: each row's ``model_fields_set`` (sets shared between rows, never changed
             in place), when a row was not given every field; default: every field.
+
+    Once the rows are built they hold the values: the tuples of values are let go (so a
+    sequence never holds both), and :attr:`field_values` reads them back from the rows.
     """
 
     __slots__ = ("_built", "_fields_sets", "_model", "_values")
@@ -70,7 +73,7 @@ class Records(Sequence[M], Generic[M]):
         if fields_sets is not None and len(fields_sets) != len(values):
             raise ValueError(f"{len(values)} rows but {len(fields_sets)} fields-sets")
         self._model = model
-        self._values = values
+        self._values: tuple[tuple[Any, ...], ...] | None = values
         self._fields_sets = fields_sets
         self._built: tuple[M, ...] | None = None
 
@@ -81,28 +84,38 @@ class Records(Sequence[M], Generic[M]):
 
     @property
     def field_values(self) -> tuple[tuple[Any, ...], ...]:
-        """Each row's field values, in the model's field order, without building any row."""
-        return self._values
+        """Each row's field values, in the model's field order, without building any row.
+
+        Read back from the rows (a new tuple each time) once they are built.
+        """
+        values = self._values
+        if values is None:  # the rows are built and hold the values
+            return tuple(map(_getter(self._model), self._rows()))
+        return values
 
     def _rows(self) -> tuple[M, ...]:
         built = self._built
         if built is None:
+            values = cast("tuple[tuple[Any, ...], ...]", self._values)  # let go once built only
             names, fields_set = _fields(self._model)
             model, out = self._model, []
             fields_sets = self._fields_sets or repeat(fields_set)
             # strict=False: ``repeat`` never ends (the lengths are checked in __init__)
-            for values, row_fields in zip(self._values, fields_sets, strict=False):
+            for row_values, row_fields in zip(values, fields_sets, strict=False):
                 row = _new(model)
-                _set(row, "__dict__", dict(zip(names, values, strict=True)))
+                _set(row, "__dict__", dict(zip(names, row_values, strict=True)))
                 _set(row, "__pydantic_fields_set__", row_fields)
                 _set(row, "__pydantic_extra__", None)
                 _set(row, "__pydantic_private__", None)
                 out.append(row)
             built = self._built = tuple(out)
+            # The rows hold the values now (set after _built: a concurrent reader finds one).
+            self._values = self._fields_sets = None
         return built
 
     def __len__(self) -> int:
-        return len(self._values)
+        values = self._values
+        return len(self._rows() if values is None else values)
 
     @overload
     def __getitem__(self, index: int) -> M: ...
@@ -124,7 +137,7 @@ class Records(Sequence[M], Generic[M]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Records):
-            if self._model is other._model:
+            if self._model is other._model and self._values is not None and other._values is not None:
                 return self._values == other._values
             return self._rows() == other._rows()
         if isinstance(other, tuple):
@@ -138,6 +151,10 @@ class Records(Sequence[M], Generic[M]):
         return repr(self._rows())
 
     def __reduce__(self) -> tuple[Callable[..., Records[M]], tuple[Any, ...]]:
+        if self._values is None:  # built: the rows hold the values and the fields-sets
+            rows = self._rows()
+            return Records, (self._model, self.field_values,
+                             tuple(row.__pydantic_fields_set__ for row in rows))
         return Records, (self._model, self._values, self._fields_sets)
 
 
@@ -156,13 +173,18 @@ def field_values(records: Sequence[M], model: type[M]) -> Sequence[tuple[Any, ..
     """
     if isinstance(records, Records) and records.model is model:
         return records.field_values
+    return list(map(_getter(model), records))
+
+
+def _getter(model: type[BaseModel]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving a ``model`` record's field values, in order, as a tuple."""
     getter = _GETTERS.get(model)
     if getter is None:
         names = tuple(model.model_fields)
         # attrgetter of one name gives the value, not a one-value tuple
         getter = _GETTERS[model] = (attrgetter(*names) if len(names) > 1
                                     else lambda record: (getattr(record, names[0]),))
-    return list(map(getter, records))
+    return getter
 
 
 _GETTERS: dict[type[BaseModel], Callable[[Any], tuple[Any, ...]]] = {}

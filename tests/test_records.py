@@ -52,6 +52,14 @@ def test_len_and_field_values_build_no_row() -> None:
     assert rows._built is None  # nothing read yet
     assert rows[0].start_mrr == 0
     assert rows._built is not None and rows[0] is rows[0]  # built once, then the same objects
+    # The rows hold the values now: the tuples of values are let go, and read back from the rows.
+    assert rows._values is None and rows.field_values == example_records().field_values
+    assert len(rows) == 2 and rows == example_records() and example_records() == rows
+    given = {"entity_id", "start_mrr"}
+    with_sets = Records(EntityChange, example_records().field_values, (given, given))
+    list(with_sets)
+    back = pickle.loads(pickle.dumps(with_sets))  # built, then pickled: fields-sets kept
+    assert back == with_sets and back[1].model_fields_set == given
 
 
 def test_records_pickle_and_copy() -> None:
