@@ -27,6 +27,7 @@ from expansion_revenue.errors import RuleError
 from expansion_revenue.fx import FxRates
 from expansion_revenue.money import EXACT
 from expansion_revenue.policy import Policy
+from expansion_revenue.records import field_values
 from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import AttributedPart, Attribution
 from expansion_revenue.results.bridge import Bridge, Movement, MovementKind
@@ -105,17 +106,18 @@ class Attributor:
         """The attribution of a bridge's ledger (before the bridge itself is built)."""
         parts: list[AttributedPart] = []
         totals = {"expansion": Decimal(0), "contraction": Decimal(0), "fx": Decimal(0)}
-        for row in ledger:
-            if row.kind is MovementKind.FX:
+        # The rows' values: an engine-built ledger is not built into Movement objects here.
+        for entity_id, kind, amount, _, _, on, _ in field_values(ledger, Movement):
+            if kind is MovementKind.FX:
                 parts.append(trusted(AttributedPart,
-                    entity_id=row.entity_id, movement="fx", on=row.on, category="fx",
-                    amount=row.amount, rule="fx", product_id=None, add_on=False, plan_id=None,
+                    entity_id=entity_id, movement="fx", on=on, category="fx",
+                    amount=amount, rule="fx", product_id=None, add_on=False, plan_id=None,
                     tier=None, line_ids=()))
-            elif row.kind in (MovementKind.EXPANSION, MovementKind.CONTRACTION):
-                parts += self._movement_parts(start, end, method, row)
+            elif kind is MovementKind.EXPANSION or kind is MovementKind.CONTRACTION:
+                parts += self._movement_parts(start, end, method, entity_id, kind, on)
             else:
                 continue
-            totals[row.kind.value] = EXACT.add(totals[row.kind.value], row.amount)
+            totals[kind.value] = EXACT.add(totals[kind.value], amount)
         return Attribution(start=start, end=end, currency=currency,
                            categories=self.rules.categories, parts=tuple(parts), **totals)
 
@@ -150,15 +152,17 @@ class Attributor:
         return groups
 
     def _movement_parts(
-        self, start: datetime.date, end: datetime.date, method: str, row: Movement
+        self, start: datetime.date, end: datetime.date, method: str, entity_id: str,
+        kind: MovementKind, on: datetime.date | None,
     ) -> list[AttributedPart]:
-        if method == "snapshot" or row.on is None:
+        """The parts of one expansion or contraction ledger row (its entity, kind and day)."""
+        if method == "snapshot" or on is None:
             before_day, after_day, rate_day = start, end, start
         else:
-            before_day, after_day, rate_day = row.on - _ONE_DAY, row.on, row.on
-        before, after = self._views(row.entity_id, before_day), self._views(row.entity_id, after_day)
+            before_day, after_day, rate_day = on - _ONE_DAY, on, on
+        before, after = self._views(entity_id, before_day), self._views(entity_id, after_day)
         movement: Literal["expansion", "contraction"] = (
-            "expansion" if row.kind is MovementKind.EXPANSION else "contraction")
+            "expansion" if kind is MovementKind.EXPANSION else "contraction")
         parts: list[AttributedPart] = []
         for key in sorted(set(before) | set(after)):
             old, new = tuple(before.get(key, ())), tuple(after.get(key, ()))
@@ -168,7 +172,7 @@ class Attributor:
             rate = self.converter.rate(currency, rate_day)
             local = EXACT.subtract(_total(new), _total(old))
             change = ProductChange(
-                entity_id=row.entity_id, movement=row.kind, product=self.dataset.product(product_id),
+                entity_id=entity_id, movement=kind, product=self.dataset.product(product_id),
                 currency=currency, rate=rate, before=old, after=new, before_day=before_day,
                 after_day=after_day, amount=EXACT.multiply(local, rate), catalogue=self.dataset,
                 decimal_places=self.policy.mrr_decimal_places)
@@ -179,7 +183,7 @@ class Attributor:
                 if amount == 0:
                     continue
                 parts.append(trusted(AttributedPart,
-                    entity_id=row.entity_id, movement=movement, on=row.on, category=category,
+                    entity_id=entity_id, movement=movement, on=on, category=category,
                     amount=amount, rule=rule_name, product_id=product_id,
                     add_on=change.is_add_on, plan_id=shown.plan.id, tier=shown.plan.tier,
                     line_ids=line_ids))
