@@ -300,12 +300,12 @@ def _snapshot_one_currency(
             new_amount, new_active = amount, active
             day_lines = []
             while index < count:
-                item = items[index]
-                if item[0] != day:
+                item_day, _, delta, step, line_id = items[index]
+                if item_day != day:
                     break
-                new_amount = add(new_amount, item[2])
-                new_active += item[3]
-                day_lines.append(item[4])
+                new_amount = add(new_amount, delta)
+                new_active += step
+                day_lines.append(line_id)
                 index += 1
             new_paying = new_amount > 0
             if k:
@@ -389,12 +389,12 @@ def _events_one_currency(
             new_amount, new_active = amount, active
             day_lines = []
             while index < count:
-                item = items[index]
-                if item[0] != day:
+                item_day, _, delta, step, line_id = items[index]
+                if item_day != day:
                     break
-                new_amount = add(new_amount, item[2])
-                new_active += item[3]
-                day_lines.append(item[4])
+                new_amount = add(new_amount, delta)
+                new_active += step
+                day_lines.append(line_id)
                 index += 1
             new_paying = new_amount > 0
             if k:
