@@ -61,9 +61,11 @@ from expansion_revenue.errors import (
 from expansion_revenue.examples import example_path, load_example, load_example_fx
 from expansion_revenue.fx import FxRates
 from expansion_revenue.load import load_csv_folder, load_flat_csv, load_fx_csv
+from expansion_revenue.models import ContractLine
 from expansion_revenue.money import quantize
 from expansion_revenue.periods import Frequency, month_end, series_boundaries
 from expansion_revenue.policy import Policy
+from expansion_revenue.records import field_values
 from expansion_revenue.results.bridge import COMPONENTS, Bridge
 from expansion_revenue.results.metrics import METRIC_NAMES, MetricsSeries, RevenueMetrics
 
@@ -404,16 +406,23 @@ def _load_files(args: argparse.Namespace, progress: Progress) -> tuple[Dataset, 
         dataset = load_csv_folder(args.folder)
     if args.fx is not None:
         fx = load_fx_csv(args.fx, target=args.currency or "USD")
-    done(f"loaded {len(dataset.lines)} lines ({len(dataset.customers)} customers)")
+    done(f"loaded {dataset.line_count} lines ({len(dataset.customers)} customers)")
     return dataset, fx
+
+
+def _line_dates(dataset: Dataset) -> list[tuple[datetime.date, datetime.date | None]]:
+    """Every line's ``(start, end)``, read from the lines' values (no line object is built)."""
+    return [(start, end) for contract in dataset.contracts
+            for _, _, _, _, start, end, _, _ in field_values(contract.lines, ContractLine)]
 
 
 def _data_days(dataset: Dataset) -> tuple[datetime.date, datetime.date] | None:
     """The first and last day with a line (a line's last day is the one before its end)."""
-    if not dataset.lines:
+    dates = _line_dates(dataset)
+    if not dates:
         return None
-    days = [ref.line.start for ref in dataset.lines]
-    days += [ref.line.end - datetime.timedelta(days=1) for ref in dataset.lines if ref.line.end]
+    days = [start for start, _ in dates]
+    days += [end - datetime.timedelta(days=1) for _, end in dates if end]
     return min(days), max(days)
 
 
@@ -422,7 +431,7 @@ def _data_months(dataset: Dataset) -> tuple[str, str]:
     today = datetime.date.today()
     span = _data_days(dataset)
     first, last = span if span is not None else (today, today)
-    if any(ref.line.end is None for ref in dataset.lines):
+    if any(end is None for _, end in _line_dates(dataset)):
         last = max(last, today)
     return f"{first:%Y-%m}", f"{last:%Y-%m}"
 
@@ -719,8 +728,8 @@ def _summary_report(args: argparse.Namespace, dataset: Dataset, fx: FxRates | No
         "products": len(dataset.products),
         "plans": len(dataset.plans),
         "contracts": len(dataset.contracts),
-        "lines": len(dataset.lines),
-        "open_ended_lines": sum(1 for ref in dataset.lines if ref.line.end is None),
+        "lines": dataset.line_count,
+        "open_ended_lines": sum(1 for _, end in _line_dates(dataset) if end is None),
         "first_day": span[0].isoformat() if span else None,
         "last_day": span[1].isoformat() if span else None,
         "currencies": currencies,
