@@ -362,3 +362,30 @@ def test_attribution_of_a_pooled_entity_does_not_depend_on_data_order() -> None:
         assert bridge.attribution is not None
         trees.add(tuple(sorted(bridge.attribution.tree.items())))
     assert len(trees) == 1
+
+
+def test_unit_prices_keep_the_exponent_each_line_was_priced_with() -> None:
+    # Customer a pays 10.0 a seat, customer b pays 10; both add a seat on 2024-02-10. The
+    # attributor computes unit prices once per distinct terms: "10.0" and "10" are equal but
+    # distinct terms, so each line's view keeps its own text (10.0 x 1 month = 10.0), whichever
+    # customer comes first in the data.
+    seen: dict[str, str] = {}
+
+    @classification_rule("record_units")
+    def record_units(change: ProductChange) -> RuleAnswer:
+        for view in change.before:
+            seen[view.line.id] = str(view.unit_mrr)
+        return None
+
+    def data(order: str) -> Dataset:
+        contracts = {
+            c: contract(f"k{c}", c, [
+                line(f"{c}1", "basic", qty=1, end="2024-02-10", unit_price=price),
+                line(f"{c}2", "basic", qty=2, start="2024-02-10", unit_price=price)])
+            for c, price in (("a", "10.0"), ("b", "10"))}
+        return dataset(plans=[BASIC], contracts=[contracts[c] for c in order])
+
+    for order in ("ab", "ba"):
+        seen.clear()
+        parts(data(order), rules=RuleSet.default().with_rule(record_units))
+        assert seen == {"a1": "10.0", "b1": "10"}

@@ -90,7 +90,7 @@ class Attributor:
         self._by_entity: dict[str, list[LineTerms]] = defaultdict(list)
         for term in terms if terms is not None else compile_lines(dataset, policy):
             self._by_entity[entity_of(term.ref.customer.id)].append(term)
-        self._unit: dict[str, tuple[Price, Price]] = {}
+        self._unit: dict[tuple[str, str, str], tuple[Price, Price]] = {}
         self._factors: dict[str, Fraction] = {}
         self._known = frozenset(self.rules.categories.leaves)
 
@@ -122,17 +122,24 @@ class Attributor:
                            categories=self.rules.categories, parts=tuple(parts), **totals)
 
     def _prices(self, term: LineTerms) -> tuple[Price, Price]:
-        found = self._unit.get(term.ref.line.id)
+        """The line's ``(list, charged)`` unit prices per month, computed once per distinct terms.
+
+        They depend on the plan, the price charged (its exponent too) and the contract currency
+        only: a few thousand distinct terms for millions of lines.
+        """
+        ref = term.ref
+        plan = ref.plan
+        charged = ref.line.unit_price.amount if ref.line.unit_price else plan.price.amount
+        key = (plan.id, str(charged), term.currency)  # the text: 10.0 and 10 keep their exponents
+        found = self._unit.get(key)
         if found is None:
-            ref = term.ref
-            factor = self._factors.get(ref.plan.id)
+            factor = self._factors.get(plan.id)
             if factor is None:
-                factor = self._factors[ref.plan.id] = monthly_factor(ref.plan.interval, self.policy)
-            charged = ref.line.unit_price.amount if ref.line.unit_price else ref.plan.price.amount
+                factor = self._factors[plan.id] = monthly_factor(plan.interval, self.policy)
             unit = _per_month(charged, factor)
-            same_currency = ref.plan.price.currency == term.currency
-            listed = _per_month(ref.plan.price.amount, factor) if same_currency else unit
-            found = self._unit[ref.line.id] = (listed, unit)
+            same_currency = plan.price.currency == term.currency
+            listed = _per_month(plan.price.amount, factor) if same_currency else unit
+            found = self._unit[key] = (listed, unit)
         return found
 
     def _views(self, entity: str, day: datetime.date) -> dict[tuple[str, str], list[LineView]]:
