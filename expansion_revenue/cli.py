@@ -416,9 +416,13 @@ def _line_dates(dataset: Dataset) -> list[tuple[datetime.date, datetime.date | N
             for _, _, _, _, start, end, _, _ in field_values(contract.lines, ContractLine)]
 
 
-def _data_days(dataset: Dataset) -> tuple[datetime.date, datetime.date] | None:
-    """The first and last day with a line (a line's last day is the one before its end)."""
-    dates = _line_dates(dataset)
+def _data_days(
+    dates: list[tuple[datetime.date, datetime.date | None]],
+) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day with a line (a line's last day is the one before its end).
+
+    ``dates``: every line's ``(start, end)``, as :func:`_line_dates` gives them.
+    """
     if not dates:
         return None
     days = [start for start, _ in dates]
@@ -429,9 +433,10 @@ def _data_days(dataset: Dataset) -> tuple[datetime.date, datetime.date] | None:
 def _data_months(dataset: Dataset) -> tuple[str, str]:
     """The first and last month (``YYYY-MM``) with data; open-ended lines run to this month."""
     today = datetime.date.today()
-    span = _data_days(dataset)
+    dates = _line_dates(dataset)
+    span = _data_days(dates)
     first, last = span if span is not None else (today, today)
-    if any(end is None for _, end in _line_dates(dataset)):
+    if any(end is None for _, end in dates):
         last = max(last, today)
     return f"{first:%Y-%m}", f"{last:%Y-%m}"
 
@@ -707,7 +712,8 @@ def _source(args: argparse.Namespace) -> str:
 
 
 def _summary_report(args: argparse.Namespace, dataset: Dataset, fx: FxRates | None) -> _Report:
-    span = _data_days(dataset)
+    dates = _line_dates(dataset)
+    span = _data_days(dates)
     currencies = sorted(dataset.currencies())
     notes = []
     if fx is None and len(currencies) > 1:
@@ -729,7 +735,7 @@ def _summary_report(args: argparse.Namespace, dataset: Dataset, fx: FxRates | No
         "plans": len(dataset.plans),
         "contracts": len(dataset.contracts),
         "lines": dataset.line_count,
-        "open_ended_lines": sum(1 for _, end in _line_dates(dataset) if end is None),
+        "open_ended_lines": sum(1 for _, end in dates if end is None),
         "first_day": span[0].isoformat() if span else None,
         "last_day": span[1].isoformat() if span else None,
         "currencies": currencies,

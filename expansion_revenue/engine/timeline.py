@@ -103,7 +103,6 @@ def collect_lines(
     # end (with and without an earlier discount end). Few distinct keys, millions of lines.
     deltas: dict[tuple[Decimal, int, Decimal, str], tuple[Decimal, Decimal, Decimal, Decimal]] = {}
     plans = {plan.id: plan for plan in dataset.plans}
-    list_prices = {plan.id: plan.price.amount for plan in dataset.plans}
     last_customer: str | None = None
     entries: list[Entry] = []
     # Contract by contract, line by line (the order of ``dataset.lines``), from the lines' field
@@ -114,7 +113,7 @@ def collect_lines(
             entries, last_customer = raw[entity_of(customer_id)], customer_id
         for line_id, plan_id, quantity, unit_price, start, end, discount, discount_end in (
                 field_values(contract.lines, ContractLine)):
-            price = unit_price.amount if unit_price is not None else list_prices[plan_id]
+            price = unit_price.amount if unit_price is not None else plans[plan_id].price.amount
             key = (price, quantity, discount if with_discounts else _ZERO, plan_id)
             found = deltas.get(key)
             if found is None:

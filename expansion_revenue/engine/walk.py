@@ -400,8 +400,8 @@ def _events_one_currency(
             if k:
                 if k != open_k:
                     if open_k:
-                        _close_events(entity, open_k, boundaries, value, prev, amount, moved_by,
-                                      emitted, rows, moved)
+                        _close_events(entity, open_k, prev, value(amount, boundaries[open_k]),
+                                      moved_by, emitted, rows, moved)
                     if fx_moves and amount:
                         _fx_only(entity, amount, range(open_k + 1, k), boundaries, value, rows,
                                  moved, True)
@@ -422,8 +422,8 @@ def _events_one_currency(
         if sink_k >= 0:
             sink[sink_k].append(subtract(amount, sink_from))
         if open_k:
-            _close_events(entity, open_k, boundaries, value, prev, amount, moved_by, emitted, rows,
-                          moved)
+            _close_events(entity, open_k, prev, value(amount, boundaries[open_k]), moved_by,
+                          emitted, rows, moved)
         if fx_moves and amount:
             _fx_only(entity, amount, range(open_k + 1, periods + 1), boundaries, value, rows, moved,
                      True)
@@ -432,13 +432,14 @@ def _events_one_currency(
 
 
 def _close_events(
-    entity: str, k: int, boundaries: tuple[datetime.date, ...],
-    value: Callable[[Decimal, datetime.date], Decimal], prev: Decimal, amount: Decimal,
-    moved_by: Decimal, emitted: bool, rows: list[list[Row]],
-    moved: list[list[Moved]],
+    entity: str, k: int, prev: Decimal, cur: Decimal, moved_by: Decimal, emitted: bool,
+    rows: list[list[Row]], moved: list[list[Moved]],
 ) -> None:
-    """The fx row and moved entity of period ``k`` for an entity that changed in it."""
-    cur = value(amount, boundaries[k])
+    """The fx row and moved entity of events period ``k`` (``prev`` and ``cur``: its end values).
+
+    ``moved_by`` is the sum of the period's movement rows (``emitted``: there was one); the fx
+    row is the rest of the change.
+    """
     fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
     if fx_effect != 0:
         rows[k - 1].append((entity, _FX, fx_effect, prev, cur, None, ()))
@@ -529,11 +530,10 @@ def _walk_snapshot(
                                return_history.had_revenue, return_history.churned_on)
         if kind is not None:
             rows[k - 1].append((entity, kind, EXACT.subtract(cur_constant, prev), prev,
-                                        cur_constant, None, tuple(dict.fromkeys(lines))))
+                                cur_constant, None, tuple(dict.fromkeys(lines))))
         cur = valuer.value(state, t1) if foreign else cur_constant
         if cur != cur_constant:
-            rows[k - 1].append((entity, _FX, EXACT.subtract(cur, cur_constant), prev,
-                                        cur, None, ()))
+            rows[k - 1].append((entity, _FX, EXACT.subtract(cur, cur_constant), prev, cur, None, ()))
         if kind is not None or cur != cur_constant:
             moved[k - 1].append((entity, prev, cur))
 
@@ -557,16 +557,11 @@ def _walk_events(
             kind = classifier.kind(before, after, active, change.active, change.day,
                                    history.had_revenue, history.churned_on)
             if kind is not None:
-                rows[k - 1].append((entity, kind, EXACT.subtract(after, before), before,
-                                            after, change.day, change.line_ids))
+                rows[k - 1].append((entity, kind, EXACT.subtract(after, before), before, after,
+                                    change.day, change.line_ids))
                 moved_by = EXACT.add(moved_by, EXACT.subtract(after, before))
                 emitted = True
             history.record(paying, change)
             state, active, paying = change.state, change.active, change.paying
             index += 1
-        cur = valuer.value(state, t1)
-        fx_effect = EXACT.subtract(EXACT.subtract(cur, prev), moved_by)
-        if fx_effect != 0:
-            rows[k - 1].append((entity, _FX, fx_effect, prev, cur, None, ()))
-        if emitted or fx_effect != 0:
-            moved[k - 1].append((entity, prev, cur))
+        _close_events(entity, k, prev, valuer.value(state, t1), moved_by, emitted, rows, moved)

@@ -33,4 +33,3 @@ def trusted(cls: type[M], **values: Any) -> M:
     object.__setattr__(instance, "__pydantic_extra__", None)
     object.__setattr__(instance, "__pydantic_private__", None)
     return instance
-

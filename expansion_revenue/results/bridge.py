@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from expansion_revenue.frozen import FrozenMap
 from expansion_revenue.money import EXACT, Amount, Currency
 from expansion_revenue.policy import Policy
-from expansion_revenue.records import Records, RecordsSchema
+from expansion_revenue.records import Records, RecordsSchema, field_values
 from expansion_revenue.results._construct import trusted
 from expansion_revenue.results.attribution import Attribution
 from expansion_revenue.results.snapshot import exact_sum
@@ -130,12 +130,8 @@ def ledger_sums(
     by_kind: dict[MovementKind, Decimal] = {}
     per_entity: dict[str, Decimal] = {}
     zero = Decimal(0)
-    rows: Iterable[tuple[Any, ...]] = (
-        ledger.field_values if isinstance(ledger, Records)  # no row built
-        else ((row.entity_id, row.kind, row.amount) for row in ledger))
     with localcontext(EXACT):  # ``+`` traps any inexact sum, as EXACT.add would
-        for values in rows:
-            entity, kind, amount = values[0], values[1], values[2]
+        for entity, kind, amount, *_ in field_values(ledger, Movement):  # no row built
             by_kind[kind] = by_kind.get(kind, zero) + amount  # from 0, like a sum()
             found = per_entity.get(entity)
             per_entity[entity] = amount if found is None else found + amount
@@ -180,13 +176,6 @@ def _sums_in_entity_order(
             if total != end_mrr - start_mrr:
                 return None
     return by_kind if index == count else None
-
-
-def _changes(entities: Sequence[EntityChange]) -> Iterable[tuple[Any, ...]]:
-    """``(entity_id, start_mrr, end_mrr)`` of each entity change, without building any."""
-    if isinstance(entities, Records):
-        return entities.field_values
-    return ((change.entity_id, change.start_mrr, change.end_mrr) for change in entities)
 
 
 class Bridge(BaseModel):
@@ -313,7 +302,7 @@ class Bridge(BaseModel):
         by_kind, per_entity = ledger_sums(self.ledger) if sums is None else sums
         if self.periods == 1 and not entities_checked:
             subtract = EXACT.subtract
-            for entity, start_mrr, end_mrr in _changes(self.entities):
+            for entity, start_mrr, end_mrr in field_values(self.entities, EntityChange):
                 moved = per_entity.pop(entity, None)
                 if moved is None or moved != subtract(end_mrr, start_mrr):
                     raise PydanticCustomError(
@@ -475,11 +464,11 @@ _ENGINE_FIELDS_SET = set(Bridge.model_fields) - {"periods"}
 
 
 def _joined(ledgers: Iterable[Sequence[Movement]]) -> Sequence[Movement]:
-    """Ledgers one after the other (rows are built only if some ledger has them built already)."""
+    """Ledgers one after the other: the rows' values when every ledger is a Records, else rows."""
     parts = tuple(ledgers)
     if all(isinstance(part, Records) for part in parts):
         return Records(Movement, tuple(values for part in parts
-                                       for values in cast("Records[Movement]", part).field_values))
+                                       for values in field_values(part, Movement)))
     return tuple(row for part in parts for row in part)
 
 
